@@ -1,0 +1,292 @@
+# The simulated `machine` module: the ESP32 port's Pin, Signal and Timer, and the
+# module functions, with the port's constants, argument rules and error messages.
+# Behaviour lives in _irqsim; this file is the API the program sees.
+import _irqsim as sim
+
+_P = sim.profile
+_C = _P["pin"]
+
+
+def _charge():
+    sim.charge(sim.C_CALL)
+
+
+class IRQ:
+    # What pin.irq() returns on the port: its one method is trigger().
+    def __init__(self, pin):
+        self._pin = pin
+
+    def trigger(self):
+        return self._pin._trigger
+
+
+class Pin:
+    IN = _C["IN"]
+    OUT = _C["OUT"]
+    OPEN_DRAIN = _C["OPEN_DRAIN"]
+    PULL_UP = _C["PULL_UP"]
+    IRQ_RISING = _C["IRQ_RISING"]
+    IRQ_FALLING = _C["IRQ_FALLING"]
+
+    _table = {}
+
+    def __new__(cls, id, *args, **kwargs):
+        if id not in _P["pins"]:
+            raise ValueError("invalid pin")
+        pin = Pin._table.get(id)
+        if pin is None:
+            pin = object.__new__(cls)
+            pin._id = id
+            pin._mode = None
+            pin._pull = None
+            pin.out = 0
+            pin._handler = None
+            pin._trigger = 0
+            pin._irq = IRQ(pin)
+            Pin._table[id] = pin
+        return pin
+
+    def __init__(self, id, mode=-1, pull=-1, *, value=None, drive=None, hold=None):
+        self.init(mode, pull, value=value, drive=drive, hold=hold)
+
+    def init(self, mode=-1, pull=-1, *, value=None, drive=None, hold=None):
+        _charge()
+        if mode is not None and mode != -1:
+            if mode not in (Pin.IN, Pin.OUT, Pin.OPEN_DRAIN):
+                raise ValueError("invalid pin mode")
+            if mode != Pin.IN and self._id in _P["input_only"]:
+                raise ValueError("pin can only be input")
+        if value is not None:
+            self._write(1 if value else 0)
+        if mode is not None and mode != -1:
+            self._mode = mode
+            sim.pins[self._id] = self
+        if pull != -1:
+            self._pull = pull
+        sim.pins[self._id] = self
+        if self.is_output():
+            sim.output_changed(self._id, self.out)
+        return None
+
+    def __repr__(self):
+        return "Pin(%d)" % self._id
+
+    def is_output(self):
+        return self._mode is not None and self._mode != Pin.IN
+
+    def pull_level(self):
+        if self._pull == Pin.PULL_UP:
+            return 1
+        if self._pull is not None and self._pull == _C.get("PULL_DOWN"):
+            return 0
+        return None
+
+    def value(self, *args):
+        _charge()
+        if not args:
+            return sim.level_of(self._id)
+        self._write(1 if args[0] else 0)
+        return None
+
+    def __call__(self, *args):
+        return self.value(*args)
+
+    def on(self):
+        self.value(1)
+
+    def off(self):
+        self.value(0)
+
+    def _write(self, level):
+        self.out = level
+        if self.is_output():
+            sim.output_changed(self._id, level)
+
+    def irq(self, handler=None, trigger=None, **kwargs):
+        _charge()
+        _irq_kwargs(kwargs)
+        if trigger is None:
+            trigger = Pin.IRQ_FALLING | Pin.IRQ_RISING
+        self._handler = handler
+        self._trigger = trigger if handler is not None else 0
+        sim.pins[self._id] = self
+        return self._irq
+
+    # Called by the simulator when the level at this pin changes.
+    def on_edge(self, level):
+        if self._handler is None:
+            return
+        if self._trigger & (Pin.IRQ_RISING if level else Pin.IRQ_FALLING):
+            sim.fire(self, self._handler, self)
+
+    def refire(self):
+        if self._handler is not None:
+            sim.enqueue(self._handler, self, self)
+
+    def trace_name(self):
+        return "pin%d" % self._id
+
+
+for _name in ("PULL_DOWN", "WAKE_LOW", "WAKE_HIGH", "DRIVE_0", "DRIVE_1", "DRIVE_2", "DRIVE_3"):
+    if _name in _C:
+        setattr(Pin, _name, _C[_name])
+
+
+def _irq_kwargs(kwargs):
+    # ESP32's irq() takes only handler, trigger and wake; the ESP8266 also takes
+    # priority and hard (and refuses hard=True).
+    for key in kwargs:
+        if key == "wake" or key in _P["irq_extra"]:
+            if key == "hard" and kwargs[key]:
+                raise ValueError(_P["hard_error"])
+            continue
+        raise TypeError("unexpected keyword argument '%s'" % key)
+
+
+class Signal:
+    def __init__(self, pin, *args, invert=False):
+        if args:
+            pin = Pin(pin, *args)
+        self._pin = pin
+        self._invert = 1 if invert else 0
+
+    def value(self, *args):
+        if not args:
+            return self._pin.value() ^ self._invert
+        self._pin.value((1 if args[0] else 0) ^ self._invert)
+        return None
+
+    def __call__(self, *args):
+        return self.value(*args)
+
+    def on(self):
+        self.value(1)
+
+    def off(self):
+        self.value(0)
+
+
+class Timer:
+    ONE_SHOT = 0
+    PERIODIC = 1
+
+    def __init__(self, id, *args, **kwargs):
+        _charge()
+        if id not in _P["timers"]:
+            raise ValueError("invalid Timer number")
+        self._id = id
+        self._armed = False
+        self._callback = None
+        self.due = 0
+        if args or kwargs:
+            self.init(*args, **kwargs)
+
+    def __repr__(self):
+        if not self._armed:
+            return "Timer(%d; alarm_en=0, auto_reload=0, counter_en=0)" % self._id
+        return "Timer(%d; alarm_en=1, auto_reload=%d, counter_en=1)" % (
+            self._id,
+            self._mode == Timer.PERIODIC,
+        )
+
+    def init(self, *, mode=1, period=-1, tick_hz=1000, freq=None, callback=None, hard=None):
+        _charge()
+        if hard:
+            raise ValueError("hard Timers are not implemented")
+        self.deinit()
+        if freq is not None:
+            if freq <= 0:
+                raise ValueError("period too small")
+            period_ns = int(1_000_000_000 / freq)
+        elif period >= 0:
+            period_ns = int(period * 1_000_000_000 // tick_hz)
+        else:
+            raise ValueError("period not set")
+        self._mode = mode
+        self._period = period_ns if period_ns > 0 else 1
+        self._callback = callback
+        self._start = sim.now
+        self.due = sim.now + self._period
+        self._armed = True
+        sim.timers.append(self)
+        sim._plan()
+
+    def deinit(self):
+        if self._armed:
+            self._armed = False
+            sim.timers.remove(self)
+            sim._plan()
+
+    def value(self):
+        _charge()
+        if not self._armed:
+            return 0
+        return (sim.now - self._start) // 1_000_000
+
+    def fire(self):
+        if self._mode == Timer.PERIODIC:
+            self.due += self._period
+        else:
+            self.deinit()
+        if self._callback is not None:
+            sim.fire(self, self._callback, self)
+
+    def refire(self):
+        if self._callback is not None:
+            sim.enqueue(self._callback, self, self)
+
+    def trace_name(self):
+        return "timer%d" % self._id
+
+
+def disable_irq():
+    _charge()
+    return sim.mask()
+
+
+def enable_irq(state):
+    _charge()
+    sim.unmask(state)
+
+
+def idle():
+    sim.idle()
+
+
+def lightsleep(ms=None):
+    sim.charge(sim.C_CALL)
+    if ms is not None:
+        sim.sleep_ns(ms * 1_000_000)
+
+
+def freq(*args):
+    _charge()
+    if not args:
+        return _P["freq"]
+    if args[0] not in _P["freqs"]:
+        raise ValueError(_P["freq_error"])
+    _P["freq"] = args[0]
+    return None
+
+
+def unique_id():
+    return b"\x24\x0a\xc4\x1a\x2b\x3c"
+
+
+PWRON_RESET = 1
+HARD_RESET = 2
+WDT_RESET = 3
+DEEPSLEEP_RESET = 4
+SOFT_RESET = 5
+
+
+def reset_cause():
+    return PWRON_RESET
+
+
+def reset():
+    raise SystemExit(0)
+
+
+def soft_reset():
+    raise SystemExit(0)

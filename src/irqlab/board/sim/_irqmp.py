@@ -1,0 +1,12 @@
+# The simulated `micropython` module: everything of the real one, with the
+# board's scheduler queue (depth 8 on ESP32) in place of the unix port's.
+from micropython import *  # noqa: F403
+import _irqsim as sim
+
+
+def schedule(func, arg):
+    sim.schedule(func, arg)
+
+
+def alloc_emergency_exception_buf(size):
+    return None

@@ -1,0 +1,247 @@
+# The simulated board's core: a virtual clock, the world's pins, and the ESP32
+# scheduler queue. Runs inside the MicroPython unix port.
+#
+# Time never comes from the wall clock. It moves by sleeps, and by the cost model:
+# a fixed cost per VM pending check (measured by `tick`, a callback that keeps
+# itself scheduled with the real scheduler, so it runs once per pending check of
+# the main thread) and per call into `machine`/`time`. Same program, same world,
+# same trace, on any machine.
+import micropython as _ump
+import time as _rtime
+
+_sched = _ump.schedule
+
+now = 0  # virtual nanoseconds since the scenario started
+end = 0  # when the scenario ends
+next_due = 0  # the earliest of: next world edge, next timer event, the end
+queue = []  # the modelled MICROPY_SCHEDULER queue: (function, argument)
+depth = 8
+busy = 0  # > 0 while the simulator's own loops run: their pending checks are free
+in_cb = 0  # > 0 while a callback runs: the scheduler is locked, as on the board
+masked = 0  # > 0 between disable_irq() and the matching enable_irq()
+latched = []  # IRQ sources that fired while masked (one latch per source)
+halted = False
+
+edges = []  # world edges [t_ns, pin, level], sorted
+_ei = 0
+timers = []  # armed virtual timers (objects with .due, .fire())
+pins = {}  # pin id -> the machine.Pin object the program configured
+drive = {}  # pin id -> level driven from outside (world or a jumper)
+links = {}  # source pin id -> [target pin ids] (the lab kit's jumper)
+profile = {}
+cost = {}
+tracer = None
+_stop = None  # called when the scenario ends; never returns
+
+C_CHECK = 0
+C_CALL = 0
+C_IRQ = 0
+
+
+def configure(cfg, trace, stop):
+    global end, depth, edges, profile, cost, tracer, _stop, C_CHECK, C_CALL, C_IRQ, next_due
+    profile = cfg["profile"]
+    cost = profile["cost_ns"]
+    C_CHECK = cost["check"]
+    C_CALL = cost["call"]
+    C_IRQ = cost["irq"]
+    depth = profile["depth"]
+    world = cfg["world"]
+    end = cfg["duration_us"] * 1000
+    edges = [[e[0] * 1000, e[1], e[2]] for e in world["edges"]]
+    for k, v in world["idle"].items():
+        drive[int(k)] = v
+    for src, dst in world["links"]:
+        links.setdefault(src, []).append(dst)
+    tracer = trace
+    _stop = stop
+    _plan()
+
+
+def start():
+    _sched(tick, None)
+
+
+def now_us():
+    return now // 1000
+
+
+def tick(_):
+    # One VM pending check of the main thread.
+    global now
+    _sched(tick, None)
+    if busy or in_cb or halted:
+        return
+    now += C_CHECK
+    if now >= next_due:
+        _deliver()
+    if queue:
+        _run_one()
+
+
+def charge(ns):
+    # The cost of a call into the board's API, or time passing inside it.
+    global now
+    now += ns
+    if now >= next_due:
+        _deliver()
+
+
+def _plan():
+    global next_due
+    nd = end
+    if _ei < len(edges) and edges[_ei][0] < nd:
+        nd = edges[_ei][0]
+    for t in timers:
+        if t.due < nd:
+            nd = t.due
+    next_due = nd
+
+
+def _deliver():
+    # Everything that happened up to `now`, in time order, as the ISRs would see it.
+    global _ei, busy
+    busy += 1
+    while True:
+        t_edge = edges[_ei][0] if _ei < len(edges) else end + 1
+        timer = None
+        for t in timers:
+            if timer is None or t.due < timer.due:
+                timer = t
+        t_timer = timer.due if timer is not None else end + 1
+        first = t_edge if t_edge <= t_timer else t_timer
+        if first > now or first > end:
+            break
+        if t_edge <= t_timer:
+            e = edges[_ei]
+            _ei += 1
+            set_input(e[1], e[2], e[0])
+        else:
+            timer.fire()
+    busy -= 1
+    if now >= end:
+        halt()
+    _plan()
+
+
+def halt():
+    global halted, now
+    if not halted:
+        halted = True
+        if now > end:
+            now = end
+        _stop()
+
+
+def level_of(pid):
+    p = pins.get(pid)
+    if p is not None and p.is_output():
+        return p.out
+    lv = drive.get(pid)
+    if lv is not None:
+        return lv
+    if p is not None and p.pull_level() is not None:
+        return p.pull_level()
+    return 0
+
+
+def set_input(pid, level, t_ns=None):
+    # A level arriving at pin `pid` from outside (world or jumper).
+    before = level_of(pid)
+    drive[pid] = level
+    after = level_of(pid)
+    if after == before:
+        return
+    tracer.edge(pid, after, (now if t_ns is None else t_ns) // 1000)
+    p = pins.get(pid)
+    if p is not None:
+        p.on_edge(after)
+
+
+def output_changed(pid, level):
+    # The program drove an output: whatever is jumpered to it follows.
+    for dst in links.get(pid, ()):
+        set_input(dst, level)
+
+
+def fire(source, handler, arg):
+    # A GPIO or timer ISR: queue the soft callback, or latch it while masked.
+    if masked:
+        if source not in latched:
+            latched.append(source)
+        return
+    enqueue(handler, arg, source)
+
+
+def enqueue(handler, arg, source):
+    if len(queue) >= depth:
+        tracer.drop(source, now // 1000)
+        return False
+    queue.append((handler, arg))
+    return True
+
+
+def schedule(func, arg):
+    # micropython.schedule() from Python code.
+    if len(queue) >= depth:
+        raise RuntimeError("schedule queue full")
+    queue.append((func, arg))
+
+
+def _run_one():
+    global in_cb
+    func, arg = queue.pop(0)
+    in_cb += 1
+    charge(C_IRQ)
+    try:
+        func(arg)
+    except BaseException as e:  # the port prints it and carries on
+        tracer.callback_error(e)
+    in_cb -= 1
+
+
+def mask():
+    global masked
+    masked += 1
+    return masked - 1
+
+
+def unmask(state):
+    global masked
+    masked = state
+    if masked or not latched:
+        return
+    pending = latched[:]
+    del latched[:]
+    for source in pending:
+        source.refire()
+
+
+def sleep_ns(ns):
+    # time.sleep*: pending callbacks run while waiting, one at a time, as the
+    # port's delay loop does; inside a callback they stay queued.
+    global now
+    target = now + ns
+    while not halted:
+        if queue and not in_cb:
+            _run_one()
+            continue
+        if now >= target:
+            break
+        step = next_due if next_due < target else target
+        if step > now:
+            now = step
+        if now >= next_due:
+            _deliver()
+
+
+def idle():
+    charge(C_CALL)
+    if queue and not in_cb:
+        _run_one()
+
+
+def block_forever():
+    # The scenario is over: the host stops this process when it reads the end.
+    while True:
+        _rtime.sleep(1)

@@ -1,0 +1,79 @@
+# The simulated `time` (and `utime`): the port's API on the virtual clock.
+# ticks_* wrap at 2**30 as on the boards; the clock can start just before the wrap.
+import _irqsim as sim
+import time as _rtime
+
+_PERIOD = 1 << 30
+_MASK = _PERIOD - 1
+_HALF = _PERIOD >> 1
+_ms0 = 0
+_us0 = 0
+_EPOCH_2000 = 946684800  # the boards count time() from 2000-01-01
+
+
+def configure(ticks_ms_start):
+    global _ms0, _us0
+    _ms0 = ticks_ms_start & _MASK
+    _us0 = (ticks_ms_start * 1000) & _MASK
+
+
+def ticks_ms():
+    sim.charge(sim.C_CALL)
+    return (_ms0 + sim.now // 1_000_000) & _MASK
+
+
+def ticks_us():
+    sim.charge(sim.C_CALL)
+    return (_us0 + sim.now // 1000) & _MASK
+
+
+def ticks_cpu():
+    sim.charge(sim.C_CALL)
+    return (sim.now * 240 // 1000) & _MASK
+
+
+def ticks_add(ticks, delta):
+    return (ticks + delta) & _MASK
+
+
+def ticks_diff(end, start):
+    return ((end - start + _HALF) & _MASK) - _HALF
+
+
+def sleep_ms(ms):
+    sim.charge(sim.C_CALL)
+    if ms > 0:
+        sim.sleep_ns(int(ms) * 1_000_000)
+
+
+def sleep_us(us):
+    sim.charge(sim.C_CALL)
+    if us > 0:
+        sim.sleep_ns(int(us) * 1000)
+
+
+def sleep(seconds):
+    sim.charge(sim.C_CALL)
+    if seconds > 0:
+        sim.sleep_ns(int(seconds * 1_000_000_000))
+
+
+def time():
+    return sim.now // 1_000_000_000
+
+
+def time_ns():
+    return sim.now
+
+
+def gmtime(secs=None):
+    if secs is None:
+        secs = time()
+    return _rtime.gmtime(secs + _EPOCH_2000)
+
+
+localtime = gmtime
+
+
+def mktime(tup):
+    return _rtime.mktime(tup) - _EPOCH_2000
