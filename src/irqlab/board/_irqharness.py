@@ -22,12 +22,7 @@ def _install_sim(cfg, tracer):
 
     _irqtime.configure(cfg.get("ticks_ms_start", 0))
     tracer.clock = _irqsim.now_us
-    cost = cfg["profile"]["cost_ns"]
-
-    def on_print(n):
-        _irqsim.charge(cost["print"] + n * cost["print_char"])
-
-    tracer.on_print = on_print
+    tracer.on_print = _irqsim.print_bytes
     tracer.stop = lambda reason, exit: _halt_sim(tracer, _irqsim, reason, exit)
     sys.modules["micropython"] = _irqmp
     return _irqmachine, _irqtime, _irqsim.start

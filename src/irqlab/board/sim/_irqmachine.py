@@ -46,21 +46,22 @@ class Pin:
             Pin._table[id] = pin
         return pin
 
-    def __init__(self, id, mode=-1, pull=-1, *, value=None, drive=None, hold=None):
-        self.init(mode, pull, value=value, drive=drive, hold=hold)
+    def __init__(self, id, *args, **kwargs):
+        # As on the port, Pin(id) alone leaves the pin as it was.
+        if args or kwargs:
+            self.init(*args, **kwargs)
 
-    def init(self, mode=-1, pull=-1, *, value=None, drive=None, hold=None):
+    def init(self, mode=None, pull=-1, *, value=None, drive=None, hold=None):
         _charge()
-        if mode is not None and mode != -1:
+        if mode is not None:
             if mode not in (Pin.IN, Pin.OUT, Pin.OPEN_DRAIN):
                 raise ValueError("invalid pin mode")
             if mode != Pin.IN and self._id in _P["input_only"]:
                 raise ValueError("pin can only be input")
         if value is not None:
-            self._write(1 if value else 0)
-        if mode is not None and mode != -1:
+            self.out = 1 if value else 0
+        if mode is not None:
             self._mode = mode
-            sim.pins[self._id] = self
         if pull != -1:
             self._pull = pull
         sim.pins[self._id] = self
@@ -96,6 +97,10 @@ class Pin:
 
     def off(self):
         self.value(0)
+
+    def toggle(self):
+        _charge()
+        self._write(1 - self.out)
 
     def _write(self, level):
         self.out = level
@@ -140,7 +145,7 @@ def _irq_kwargs(kwargs):
             if key == "hard" and kwargs[key]:
                 raise ValueError(_P["hard_error"])
             continue
-        raise TypeError("unexpected keyword argument '%s'" % key)
+        raise TypeError("extra keyword arguments given")
 
 
 class Signal:
@@ -172,8 +177,13 @@ class Timer:
 
     def __init__(self, id, *args, **kwargs):
         _charge()
-        if id not in _P["timers"]:
-            raise ValueError("invalid Timer number")
+        ids = _P["timers"]
+        if ids is not None and id not in ids:
+            raise ValueError(_P["timer_error"])
+        if not _P["timer_kwargs"] and (args or kwargs):
+            raise TypeError(
+                "function takes 1 positional arguments but %d were given" % (1 + len(args))
+            )
         self._id = id
         self._armed = False
         self._callback = None
@@ -220,7 +230,7 @@ class Timer:
     def value(self):
         _charge()
         if not self._armed:
-            return 0
+            raise ValueError("timer not set")
         return (sim.now - self._start) // 1_000_000
 
     def fire(self):
@@ -262,10 +272,10 @@ def lightsleep(ms=None):
 def freq(*args):
     _charge()
     if not args:
-        return _P["freq"]
+        return sim.freq
     if args[0] not in _P["freqs"]:
         raise ValueError(_P["freq_error"])
-    _P["freq"] = args[0]
+    sim.set_freq(args[0])
     return None
 
 
@@ -273,15 +283,12 @@ def unique_id():
     return b"\x24\x0a\xc4\x1a\x2b\x3c"
 
 
-PWRON_RESET = 1
-HARD_RESET = 2
-WDT_RESET = 3
-DEEPSLEEP_RESET = 4
-SOFT_RESET = 5
+for _name in ("PWRON_RESET", "HARD_RESET", "WDT_RESET", "DEEPSLEEP_RESET", "SOFT_RESET"):
+    globals()[_name] = _P["reset"][_name]
 
 
 def reset_cause():
-    return PWRON_RESET
+    return _P["reset"]["PWRON_RESET"]
 
 
 def reset():

@@ -1,7 +1,7 @@
 # The simulated `micropython` module: everything of the real one, with the
 # board's scheduler queue (depth 8 on ESP32) in place of the unix port's.
-from micropython import *  # noqa: F403
 import _irqsim as sim
+from micropython import *  # noqa: F403
 
 
 def schedule(func, arg):

@@ -6,8 +6,9 @@
 # itself scheduled with the real scheduler, so it runs once per pending check of
 # the main thread) and per call into `machine`/`time`. Same program, same world,
 # same trace, on any machine.
-import micropython as _ump
 import time as _rtime
+
+import micropython as _ump
 
 _sched = _ump.schedule
 
@@ -36,15 +37,21 @@ _stop = None  # called when the scenario ends; never returns
 C_CHECK = 0
 C_CALL = 0
 C_IRQ = 0
+freq = 0  # CPU frequency: costs are given at the profile's reference frequency
+quiet = 0  # the last part of a sleep, in ns, in which the port runs no callbacks
+uart_free = 0  # when the UART's TX FIFO will have sent its last byte
+BYTE_NS = 0
+FIFO = 0
 
 
 def configure(cfg, trace, stop):
-    global end, depth, edges, profile, cost, tracer, _stop, C_CHECK, C_CALL, C_IRQ, next_due
+    global end, depth, edges, profile, cost, tracer, _stop, quiet, BYTE_NS, FIFO
     profile = cfg["profile"]
     cost = profile["cost_ns"]
-    C_CHECK = cost["check"]
-    C_CALL = cost["call"]
-    C_IRQ = cost["irq"]
+    set_freq(profile["freq"])
+    quiet = profile["sleep_quiet_ns"]
+    BYTE_NS = profile["uart_byte_ns"]
+    FIFO = profile["uart_fifo"]
     depth = profile["depth"]
     world = cfg["world"]
     end = cfg["duration_us"] * 1000
@@ -56,6 +63,15 @@ def configure(cfg, trace, stop):
     tracer = trace
     _stop = stop
     _plan()
+
+
+def set_freq(hz):
+    global freq, C_CHECK, C_CALL, C_IRQ
+    freq = hz
+    ref = profile["ref_hz"]
+    C_CHECK = cost["check"] * ref // hz
+    C_CALL = cost["call"] * ref // hz
+    C_IRQ = cost["irq"] * ref // hz
 
 
 def start():
@@ -217,13 +233,26 @@ def unmask(state):
         source.refire()
 
 
+def print_bytes(n):
+    # print blocks while the UART's TX FIFO is full (115200 baud: ~87 us a byte);
+    # the port runs no callbacks while it waits.
+    global uart_free
+    charge(C_CALL)
+    start = uart_free if uart_free > now else now
+    wait = start + n * BYTE_NS - FIFO * BYTE_NS - now
+    uart_free = start + n * BYTE_NS
+    if wait > 0:
+        charge(wait)
+
+
 def sleep_ns(ns):
     # time.sleep*: pending callbacks run while waiting, one at a time, as the
-    # port's delay loop does; inside a callback they stay queued.
+    # port's delay loop does, except in its last `quiet` ns; inside a callback
+    # they stay queued.
     global now
     target = now + ns
     while not halted:
-        if queue and not in_cb:
+        if queue and not in_cb and now + quiet < target:
             _run_one()
             continue
         if now >= target:

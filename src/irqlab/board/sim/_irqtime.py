@@ -1,7 +1,8 @@
 # The simulated `time` (and `utime`): the port's API on the virtual clock.
 # ticks_* wrap at 2**30 as on the boards; the clock can start just before the wrap.
-import _irqsim as sim
 import time as _rtime
+
+import _irqsim as sim
 
 _PERIOD = 1 << 30
 _MASK = _PERIOD - 1
@@ -33,6 +34,8 @@ def ticks_cpu():
 
 
 def ticks_add(ticks, delta):
+    if delta <= -_HALF or delta >= _HALF:
+        raise OverflowError("ticks interval overflow")
     return (ticks + delta) & _MASK
 
 
@@ -53,9 +56,11 @@ def sleep_us(us):
 
 
 def sleep(seconds):
+    # The port sleeps whole milliseconds: sleep(0.0005) does not wait.
     sim.charge(sim.C_CALL)
-    if seconds > 0:
-        sim.sleep_ns(int(seconds * 1_000_000_000))
+    ms = int(1000 * seconds)
+    if ms > 0:
+        sim.sleep_ns(ms * 1_000_000)
 
 
 def time():

@@ -1,0 +1,75 @@
+"""The `irqlab` command: a table of subcommands, one module each under irqlab.commands.
+
+Every handler is `main(args) -> exit status`; a user error anywhere below raises
+IrqlabError, which prints as `irqlab: <what is wrong> (<how to fix>)` and exits 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+from types import ModuleType
+
+from irqlab import __version__
+from irqlab.errors import IrqlabError
+
+# name -> module in irqlab.commands that has HELP, add_arguments(parser) and main(args)
+COMMANDS: dict[str, str] = {
+    "list": "list_labs",
+    "run": "run",
+    "check": "check",
+    "hint": "hint",
+    "grade": "grade",
+    "board": "board",
+}
+
+
+def command_module(name: str) -> ModuleType:
+    return importlib.import_module(f"irqlab.commands.{COMMANDS[name]}")
+
+
+def available() -> dict[str, ModuleType]:
+    """The commands whose modules are present, in table order."""
+    found = {}
+    for name in COMMANDS:
+        try:
+            found[name] = command_module(name)
+        except ModuleNotFoundError:
+            continue
+    return found
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="irqlab",
+        description="Learn interrupts in MicroPython: labs checked on a simulated or a real board.",
+    )
+    parser.add_argument("--version", action="version", version=f"irqlab {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name, module in available().items():
+        p = sub.add_parser(name, help=module.HELP, description=module.__doc__)
+        module.add_arguments(p)
+        p.set_defaults(handler=module.main)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "handler", None):
+        parser.print_help()
+        return 2
+    try:
+        return int(args.handler(args))
+    except IrqlabError as e:
+        print(f"irqlab: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("irqlab: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

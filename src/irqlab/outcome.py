@@ -1,0 +1,39 @@
+"""One sentence on how a run ended, for a person: shared by `irqlab run` and the checks."""
+
+from __future__ import annotations
+
+from irqlab.runner import MAX_PRINTED, Run
+
+
+def _where(exc: dict[str, object]) -> str:
+    if exc.get("file") and exc.get("line"):
+        return f" at {exc['file']} line {exc['line']}"
+    return ""
+
+
+def problem(run: Run) -> str | None:
+    """What went wrong in `run`, or None if it ran to the end of the scenario or exited with 0."""
+    crashed_main = run.trace.exceptions("main")
+    if crashed_main:
+        exc = crashed_main[-1]
+        message = f": {exc['message']}" if exc["message"] else ""
+        return f"the program stopped with {exc['type']}{message}{_where(exc)}"
+    if run.stopped == "exit" and run.exit:
+        return f"the program called sys.exit({run.exit})"
+    if run.stopped == "output":
+        return (
+            f"the program printed more than {MAX_PRINTED:,} characters, so it was stopped "
+            "(is a print inside a loop that never waits?)"
+        )
+    if run.stopped == "timeout":
+        stuck = [r for r in run.trace.handler_runs() if r.end_us is None]
+        if stuck:
+            return (
+                f"the handler for {stuck[0].source} started at {stuck[0].start_us / 1e6:.3f} s "
+                "and never returned"
+            )
+        return "the program stopped responding"
+    if run.stopped == "crash":
+        last = run.stderr.strip().splitlines()[-1:] or [f"exit status {run.exit}"]
+        return f"MicroPython itself crashed ({last[0]})"
+    return None

@@ -1,0 +1,152 @@
+"""Board profiles: what the simulated board must look like to a program, and what time costs.
+
+The numbers for each profile come from the MicroPython ports' source (pin constants, valid
+pins, timers, scheduler depth) and from measurements on real chips (the cost model). The
+cost model is deliberately coarse: it turns a program's work into virtual time the same way
+on every host, so that a verdict depends on the program, never on the machine running it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from irqlab.errors import IrqlabError
+
+
+@dataclass(frozen=True)
+class Costs:
+    """Virtual time, in nanoseconds, that one piece of work costs at `ref_hz`.
+
+    check: one VM pending check (a loop back-edge or a conditional branch) with the bytecode
+        around it: a simple loop pass.
+    call: one call into `machine` or `time` (Pin.value(), ticks_ms(), ...).
+    irq: from a queued soft callback to the first line of its handler (dispatch and call).
+
+    These are estimates for a 240 MHz ESP32 (no per-bytecode figure is published for it);
+    `bench/costs.py` prints what they imply for familiar loops, to compare with a board.
+    The board scales them by ref_hz / machine.freq().
+    """
+
+    check: int = 2_000
+    call: int = 5_000
+    irq: int = 25_000
+
+    def as_dict(self) -> dict[str, int]:
+        return {"check": self.check, "call": self.call, "irq": self.irq}
+
+
+@dataclass(frozen=True)
+class Profile:
+    name: str
+    depth: int
+    ref_hz: int
+    freq: int
+    costs: Costs
+    pin_constants: dict[str, int]
+    pins: tuple[int, ...]
+    input_only: tuple[int, ...]
+    timers: tuple[int, ...] | None
+    timer_error: str
+    timer_kwargs: bool
+    irq_extra: tuple[str, ...]
+    hard_error: str
+    freqs: tuple[int, ...]
+    freq_error: str
+    reset: dict[str, int]
+    sleep_quiet_ns: int
+    uart_byte_ns: int = 86_806  # 115200 baud, 8N1: ten bits a byte
+    uart_fifo: int = 128
+
+    def to_board(self) -> dict[str, Any]:
+        """The profile as the board-side simulator reads it."""
+        board = {k: v for k, v in asdict(self).items() if k not in ("costs", "pin_constants")}
+        board["cost_ns"] = self.costs.as_dict()
+        board["pin"] = self.pin_constants
+        return board
+
+
+ESP32 = Profile(
+    name="esp32",
+    depth=8,
+    ref_hz=240_000_000,
+    # ESP-IDF's default CPU clock; programs may call machine.freq(240_000_000).
+    freq=160_000_000,
+    costs=Costs(),
+    pin_constants={
+        "IN": 1,
+        "OUT": 3,
+        "OPEN_DRAIN": 7,
+        "PULL_UP": 2,
+        "PULL_DOWN": 1,
+        "IRQ_RISING": 1,
+        "IRQ_FALLING": 2,
+        "WAKE_LOW": 4,
+        "WAKE_HIGH": 5,
+        "DRIVE_0": 0,
+        "DRIVE_1": 1,
+        "DRIVE_2": 2,
+        "DRIVE_3": 3,
+    },
+    pins=(*range(0, 24), 25, 26, 27, *range(32, 40)),
+    input_only=(34, 35, 36, 37, 38, 39),
+    timers=(0, 1, 2, 3),
+    timer_error="invalid Timer number",
+    timer_kwargs=True,
+    irq_extra=(),
+    hard_error="",
+    freqs=(20_000_000, 40_000_000, 80_000_000, 160_000_000, 240_000_000),
+    freq_error="frequency must be 20MHz, 40MHz, 80Mhz, 160MHz or 240MHz",
+    reset={
+        "PWRON_RESET": 1,
+        "HARD_RESET": 2,
+        "WDT_RESET": 3,
+        "DEEPSLEEP_RESET": 4,
+        "SOFT_RESET": 5,
+    },
+    # mp_hal_delay_us runs no callbacks in the last 150 us of a wait.
+    sleep_quiet_ns=150_000,
+)
+
+ESP8266 = Profile(
+    name="esp8266",
+    depth=4,
+    ref_hz=80_000_000,
+    freq=80_000_000,
+    # An 80 MHz core runs the same program about 4.4 times slower than a 240 MHz ESP32.
+    costs=Costs(check=8_800, call=22_000, irq=110_000),
+    pin_constants={
+        "IN": 0,
+        "OUT": 1,
+        "OPEN_DRAIN": 2,
+        "PULL_UP": 1,
+        "IRQ_RISING": 1,
+        "IRQ_FALLING": 2,
+    },
+    pins=(0, 1, 2, 3, 4, 5, 9, 10, 12, 13, 14, 15, 16),
+    input_only=(),
+    timers=None,
+    timer_error="",
+    timer_kwargs=False,
+    irq_extra=("hard", "priority"),
+    hard_error="hard IRQ not supported",
+    freqs=(80_000_000, 160_000_000),
+    freq_error="frequency can only be either 80Mhz or 160MHz",
+    reset={
+        "PWRON_RESET": 0,
+        "WDT_RESET": 1,
+        "SOFT_RESET": 4,
+        "DEEPSLEEP_RESET": 5,
+        "HARD_RESET": 6,
+    },
+    sleep_quiet_ns=0,
+)
+
+PROFILES = {p.name: p for p in (ESP32, ESP8266)}
+
+
+def profile(name: str) -> Profile:
+    try:
+        return PROFILES[name]
+    except KeyError:
+        raise IrqlabError(f"unknown board {name!r}", f"use one of: {', '.join(PROFILES)}") from None
