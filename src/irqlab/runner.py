@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from irqlab import sandbox
 from irqlab.errors import IrqlabError
 from irqlab.profiles import profile
 from irqlab.program import Program, load_program
@@ -95,15 +96,22 @@ def run(
         cfg_path.write_text(json.dumps(config))
         started = time.monotonic()
         stream = _Stream(nonce)
+        argv = [*micropython_command(), "-X", f"heapsize={HEAP}", str(HARNESS), str(cfg_path)]
+        env, preexec = _env(), None
+        if sandbox.requested_mode():  # grading: confine the untrusted program (irqlab.sandbox)
+            argv, env, preexec = sandbox.confine(argv, [Path(tmp), BOARD_DIR, prog.folder], env)
         proc = subprocess.Popen(
-            [*micropython_command(), "-X", f"heapsize={HEAP}", str(HARNESS), str(cfg_path)],
+            argv,
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
-            env=_env(),
+            env=env,
             cwd=tmp,
+            preexec_fn=preexec,
         )
         stopped = _pump(proc, stream, limit)
+        if preexec:
+            sandbox.verify(proc.returncode, stream.stderr, bool(stream.events))
         wall = time.monotonic() - started
     return _result(stream, stopped, proc, scenario, compiled, board, wall)
 
