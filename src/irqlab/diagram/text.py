@@ -1,0 +1,87 @@
+"""A timing diagram as a few lines of Unicode for a terminal (▁ low, ▔ high, ▒ bouncing)."""
+
+from __future__ import annotations
+
+from irqlab.diagram.lanes import Diagram, Lane, Levels, Spans, Ticks
+
+WIDTH = 72  # columns in all, labels included
+LABEL = 11
+LOW, HIGH, BUSY, UNKNOWN = "▁", "▔", "▒", "·"
+MAX_LINES_LISTED = 3
+
+
+def render(d: Diagram, width: int = WIDTH) -> str:
+    cols = max(10, width - LABEL)
+    rows = [_axis(d, cols)]
+    for lane in d.lanes:
+        rows.append(lane.label[: LABEL - 1].ljust(LABEL) + _cells(lane, d, cols))
+    rows += _marks(d, cols)
+    rows += _printed(d)
+    return "\n".join(r.rstrip() for r in rows)
+
+
+def _bounds(d: Diagram, col: int, cols: int) -> tuple[float, float]:
+    step = d.span_us / cols
+    return d.start_us + col * step, d.start_us + (col + 1) * step
+
+
+def _column(t_us: int, d: Diagram, cols: int) -> int:
+    return min(cols - 1, max(0, int((t_us - d.start_us) * cols / d.span_us)))
+
+
+def _cells(lane: Lane, d: Diagram, cols: int) -> str:
+    if isinstance(lane, Levels):
+        return "".join(_level_cell(lane, *_bounds(d, c, cols)) for c in range(cols))
+    cells = [" "] * cols
+    if isinstance(lane, Spans):
+        for a, b, _ in lane.spans:
+            for c in range(_column(a, d, cols), _column(b, d, cols) + 1):
+                cells[c] = "█"
+    elif isinstance(lane, Ticks):
+        for t, _ in lane.ticks:
+            cells[_column(t, d, cols)] = "┃"
+    return "".join(cells)
+
+
+def _level_cell(lane: Levels, a: float, b: float) -> str:
+    inside = [lv for t, lv in lane.changes if a <= t < b]
+    if len(inside) > 1:
+        return BUSY
+    level = inside[-1] if inside else lane.level_at(int(a))
+    return UNKNOWN if level is None else HIGH if level else LOW
+
+
+def _axis(d: Diagram, cols: int) -> str:
+    left, right = _seconds(d.start_us), _seconds(d.end_us)
+    gap = max(1, cols - len(left) - len(right))
+    return " " * LABEL + left + " " * gap + right
+
+
+def _marks(d: Diagram, cols: int) -> list[str]:
+    rows = []
+    for t, text in d.marks:
+        col = _column(t, d, cols)
+        room = max(col - 1, cols - col - 2)  # the note goes on the side with more space
+        note = _fit(f"{_seconds(t)}: {text}", room)
+        if col + 2 + len(note) > cols:
+            rows.append(" " * (LABEL + col - len(note) - 1) + note + " ^")
+        else:
+            rows.append(" " * (LABEL + col) + "^ " + note)
+    return rows
+
+
+def _printed(d: Diagram) -> list[str]:
+    ticks = next((lane.ticks for lane in d.lanes if isinstance(lane, Ticks)), ())
+    shown = [f"{_seconds(t)} {text[:40]!r}" for t, text in ticks[:MAX_LINES_LISTED]]
+    more = len(ticks) - len(shown)
+    if more > 0:
+        shown.append(f"and {more} more")
+    return [" " * LABEL + "printed: " + ", ".join(shown)] if shown else []
+
+
+def _fit(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: max(0, width - 1)] + "…"
+
+
+def _seconds(t_us: int | float) -> str:
+    return f"{t_us / 1e6:.3f} s"

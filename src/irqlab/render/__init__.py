@@ -1,0 +1,1 @@
+"""Renderers of a LabResult: terminal text for the student, JSON for tools."""
