@@ -109,5 +109,5 @@ def failure_diagram(
     return render_svg(run.trace, title=label, **args), render_text(run.trace, **args)
 
 
-def _short(label: str, limit: int = 48) -> str:
+def _short(label: str, limit: int = 60) -> str:
     return label if len(label) <= limit else label[: limit - 1] + "…"

@@ -61,12 +61,13 @@ def _marks(d: Diagram, cols: int) -> list[str]:
     rows = []
     for t, text in d.marks:
         col = _column(t, d, cols)
-        room = max(col - 1, cols - col - 2)  # the note goes on the side with more space
-        note = _fit(f"{_seconds(t)}: {text}", room)
-        if col + 2 + len(note) > cols:
-            rows.append(" " * (LABEL + col - len(note) - 1) + note + " ^")
-        else:
+        note = f"{_seconds(t)}: {text}"
+        if col + 2 + len(note) <= cols:
             rows.append(" " * (LABEL + col) + "^ " + note)
+        elif len(note) + 2 <= col:
+            rows.append(" " * (LABEL + col - len(note) - 1) + note + " ^")
+        else:  # too long for either side: the caret, then the note on a line of its own
+            rows += [" " * (LABEL + col) + "^", " " * LABEL + _fit(note, cols)]
     return rows
 
 

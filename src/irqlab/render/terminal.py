@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import sys
+import textwrap
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from irqlab.results import CheckResult, LabResult
 SYMBOL = {"pass": "✓", "fail": "✗", "skip": "–", "error": "!"}
 COLOR = {"pass": "32", "fail": "31", "skip": "33", "error": "35"}
 INDENT = "    "
+WIDTH = 80
 
 
 @dataclass(frozen=True)
@@ -72,18 +74,24 @@ def failure_lines(check: CheckResult, *, color: bool = False, indent: str = "") 
     the waveform and the diagram's path."""
     if check.status == "pass":
         return []
-    out = [check.message] if check.message else []
+    out = _wrap(check.message, "", indent) if check.message else []
     if check.expected is not None:
         out.append(f"expected: {check.expected}")
     if check.seen is not None:
         out.append(f"seen:     {check.seen}")
     if check.hint:
-        out.append(paint(f"hint: {check.hint}", "36", color))
+        out += [paint(line, "36", color) for line in _wrap(check.hint, "hint: ", indent)]
     if check.waveform:
         out += ["", *check.waveform.splitlines(), ""]
     if check.diagram:
         out.append(f"diagram: {shown_path(Path(check.diagram))}")
     return [f"{indent}{line}".rstrip() for line in out]
+
+
+def _wrap(text: str, lead: str, indent: str) -> list[str]:
+    """`text` in lines that fit the terminal's usual 80 columns, continued under its start."""
+    width = WIDTH - len(indent)
+    return textwrap.wrap(lead + text, width, subsequent_indent=" " * len(lead)) or [lead]
 
 
 def _summary(result: LabResult) -> str:
@@ -102,6 +110,13 @@ def next_step(result: LabResult, ctx: Context) -> str:
             return "All checks pass: that was the last lab. Well done."
         n = ctx.next_lab.number
         return f"All checks pass: try lab {n} with `irqlab check {n}`."
+    blocked = sum(c.blocked for c in result.checks)
+    root = next((c for c in result.checks if c.status == "fail"), None)
+    if blocked and root is not None:
+        return (
+            f"Next: fix this first in {shown_path(ctx.submission)}: “{root.title}” "
+            f"({blocked} more {'check waits' if blocked == 1 else 'checks wait'} for it)."
+        )
     if task == 0:
         return f"Next: make {shown_path(ctx.submission)} run, then check again."
     return (
