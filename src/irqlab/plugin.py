@@ -281,6 +281,8 @@ def _result(
         result.blocked = item.stash.get(BLOCKED, False)
     elif report.failed and call.excinfo is not None:
         _explain(result, call.excinfo.value, item, state)
+        if result.status == "error":
+            result.message = cut(result.message + _where(call.excinfo, item), MAX_MESSAGE)
     return result
 
 
@@ -319,6 +321,12 @@ def _explain(result: CheckResult, exc: BaseException, item: pytest.Item, state: 
         result.status = "error"
         kind = "" if isinstance(exc, IrqlabError) else f"{type(exc).__name__}: "
         result.message = cut(f"{kind}{exc}", MAX_MESSAGE)
+
+
+def _where(excinfo: pytest.ExceptionInfo[BaseException], item: pytest.Item) -> str:
+    """Where in the checks module the error happened, for whoever maintains the checks."""
+    lines = [e.lineno + 1 for e in excinfo.traceback if Path(e.path) == Path(item.path)]
+    return f" ({item.path.name} line {lines[-1]})" if lines else ""
 
 
 def _show(value: Any) -> str:

@@ -5,19 +5,25 @@ from __future__ import annotations
 
 import itertools
 import math
+import textwrap
 import xml.etree.ElementTree as ET
 
 from irqlab.diagram.lanes import Diagram, Lane, Levels, Spans, Ticks
 
 LABEL_W, PLOT_W, RIGHT = 96, 640, 24
-TOP, LANE_H, AXIS_H = 56, 38, 34
+LANE_H, AXIS_H, TITLE_LINE = 38, 34, 15
+CHAR_W = 6.7  # width of one character at the font size below
+TITLE_CHARS, TITLE_LINES = 100, 3
 HIGH_Y, LOW_Y = 8, 28  # within a lane
 FONT = "font-family:ui-monospace,Menlo,Consolas,monospace;font-size:11px"
 INK, MUTED, WAVE, BUSY, ALERT, SHADE = "#222", "#777", "#1565c0", "#5e35b1", "#c62828", "#fff3d6"
 
 
 def render(d: Diagram) -> str:
-    height = TOP + LANE_H * len(d.lanes) + AXIS_H
+    title = textwrap.wrap(d.title, TITLE_CHARS, max_lines=TITLE_LINES, placeholder=" …")
+    marks_y = 8 + TITLE_LINE * len(title) + 12  # the row where marked moments are named
+    top = marks_y + 22  # the first lane
+    height = top + LANE_H * len(d.lanes) + AXIS_H
     width = LABEL_W + PLOT_W + RIGHT
     root = ET.Element(
         "svg",
@@ -29,13 +35,13 @@ def render(d: Diagram) -> str:
     )
     ET.SubElement(root, "title").text = d.title or "timing diagram"
     _el(root, "rect", width=width, height=height, fill="#fff")
-    _episodes(root, d, height - AXIS_H)
-    if d.title:
-        _text(root, 8, 16, d.title, weight="bold")
+    _episodes(root, d, top, height - AXIS_H)
+    for i, line in enumerate(title):
+        _text(root, 8, 8 + TITLE_LINE * (i + 1), line, weight="bold")
     for i, lane in enumerate(d.lanes):
-        _lane(root, lane, d, TOP + i * LANE_H)
+        _lane(root, lane, d, top + i * LANE_H)
     _axis(root, d, height - AXIS_H)
-    _marks(root, d, height - AXIS_H)
+    _marks(root, d, marks_y, height - AXIS_H)
     ET.indent(root)
     return ET.tostring(root, encoding="unicode") + "\n"
 
@@ -123,14 +129,14 @@ def _ticks(g: ET.Element, lane: Ticks, d: Diagram, y: int) -> None:
             last_label = x
 
 
-def _episodes(root: ET.Element, d: Diagram, bottom: int) -> None:
+def _episodes(root: ET.Element, d: Diagram, top: int, bottom: int) -> None:
     for e in d.episodes:
         a, b = max(e.start_us, d.start_us), min(e.end_us, d.end_us)
         x0, x1 = _x(a, d), _x(b, d)
         g = ET.SubElement(root, "g", {"class": "episode", "data-kind": e.kind})
         width = max(1.0, x1 - x0)
-        _el(g, "rect", x=x0, y=TOP - 10, width=width, height=bottom - TOP + 10, fill=SHADE)
-        _text(g, x0 + 2, TOP - 1, f"{e.kind} {e.start_us / 1e6:.3f} s", fill=MUTED)
+        _el(g, "rect", x=x0, y=top - 10, width=width, height=bottom - top + 10, fill=SHADE)
+        _text(g, x0 + 2, top - 1, f"{e.kind} {e.start_us / 1e6:.3f} s", fill=MUTED)
 
 
 def _axis(root: ET.Element, d: Diagram, y: int) -> None:
@@ -145,16 +151,22 @@ def _axis(root: ET.Element, d: Diagram, y: int) -> None:
         t += step
 
 
-def _marks(root: ET.Element, d: Diagram, bottom: int) -> None:
+def _marks(root: ET.Element, d: Diagram, y: int, bottom: int) -> None:
     for t, label in d.marks:
         x = _x(t, d)
         g = ET.SubElement(root, "g", {"class": "mark"})
-        _line(g, x, 24, x, bottom, stroke=ALERT, stroke_dasharray="4 2", stroke_width=1.5)
+        _line(g, x, y - 10, x, bottom, stroke=ALERT, stroke_dasharray="4 2", stroke_width=1.5)
         note = f"{t / 1e6:.3f} s: {label}"
-        if x > LABEL_W + PLOT_W / 2:  # write it to the left of the line, so it stays inside
-            _text(g, x - 4, 34, note, fill=ALERT, anchor="end")
+        left_room, right_room = x - 8, LABEL_W + PLOT_W + RIGHT - x - 8
+        if right_room >= min(left_room, len(note) * CHAR_W):  # the side where it fits best
+            _text(g, x + 4, y, _fit(note, right_room), fill=ALERT)
         else:
-            _text(g, x + 4, 34, note, fill=ALERT)
+            _text(g, x - 4, y, _fit(note, left_room), fill=ALERT, anchor="end")
+
+
+def _fit(text: str, room_px: float) -> str:
+    chars = max(1, int(room_px / CHAR_W))
+    return text if len(text) <= chars else text[: chars - 1] + "…"
 
 
 def _nice_step(rough_us: float) -> int:

@@ -4,6 +4,7 @@ each failure, and one last line that says what to do next."""
 from __future__ import annotations
 
 import os
+import re
 import sys
 import textwrap
 from dataclasses import dataclass
@@ -16,6 +17,7 @@ SYMBOL = {"pass": "✓", "fail": "✗", "skip": "–", "error": "!"}
 COLOR = {"pass": "32", "fail": "31", "skip": "33", "error": "35"}
 INDENT = "    "
 WIDTH = 80
+UNIT = re.compile(r"(\d) (s|ms|us|µs|Hz|kHz)\b")
 
 
 @dataclass(frozen=True)
@@ -91,7 +93,9 @@ def failure_lines(check: CheckResult, *, color: bool = False, indent: str = "") 
 def _wrap(text: str, lead: str, indent: str) -> list[str]:
     """`text` in lines that fit the terminal's usual 80 columns, continued under its start."""
     width = WIDTH - len(indent)
-    return textwrap.wrap(lead + text, width, subsequent_indent=" " * len(lead)) or [lead]
+    glued = UNIT.sub("\\1\u00a0\\2", lead + text)  # never split "2.000 s" across lines
+    lines = textwrap.wrap(glued, width, subsequent_indent=" " * len(lead)) or [lead]
+    return [line.replace("\u00a0", " ") for line in lines]
 
 
 def _summary(result: LabResult) -> str:
