@@ -1,4 +1,26 @@
 """Shared by irqlab's own tests."""
 
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
 # The fake course's checks are run by the tests, through the plugin; never collected directly.
 collect_ignore = ["fixtures"]
+
+pytest_plugins = ["pytester"]
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+@pytest.fixture
+def fakecourse(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A fresh copy of the fake course, as the current folder, with no progress recorded."""
+    root = tmp_path / "fakecourse"
+    shutil.copytree(FIXTURES / "fakecourse", root, ignore=shutil.ignore_patterns(".irqlab"))
+    monkeypatch.chdir(root)
+    monkeypatch.delenv("IRQLAB_COURSE", raising=False)
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    return root

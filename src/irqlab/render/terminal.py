@@ -48,7 +48,7 @@ def render(result: LabResult, ctx: Context) -> str:
             lines += failure_lines(check, color=ctx.color, indent=INDENT)
     if result.setup_error:
         lines.append(paint(f"! the checks could not run: {result.setup_error}", "35", ctx.color))
-    lines += ["", _summary(result), next_step(result, ctx)]
+    lines += ["", _summary(result), *_wrap(next_step(result, ctx), "", "")]
     return "\n".join(lines)
 
 
