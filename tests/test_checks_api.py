@@ -164,3 +164,14 @@ def test_the_board_fixture_runs_each_scenario_once(fakecourse, monkeypatch):
     monkeypatch.setattr(plugin.Board, "_run", counting)
     run_check(fakecourse, "1", "submissions/passing.py")
     assert len(calls) == 1  # three checks, one scenario
+
+
+def test_diagrams_go_where_the_caller_asks(fakecourse, tmp_path):
+    course = load_course(fakecourse)
+    result = check_command.check(
+        course, course.lab(1), Path("submissions/failing.py"), diagrams=tmp_path / "d"
+    )
+    led = by_id(result)["test_led_follows"]
+    assert led.diagram == str(tmp_path / "d" / "test_led_follows.svg")
+    assert ET.parse(led.diagram).getroot().tag.endswith("svg")
+    assert not (fakecourse / ".irqlab" / "diagrams").exists()

@@ -53,6 +53,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--course", metavar="DIR", help="the course folder (default: found from cwd)")
     group.addoption("--irqlab-json", metavar="FILE", help="write the lab's results here as JSON")
     group.addoption(
+        "--diagrams",
+        metavar="DIR",
+        help="where failure diagrams go (default: <course>/.irqlab/diagrams/<lab>)",
+    )
+    group.addoption(
         "--run-timeout",
         type=float,
         metavar="S",
@@ -311,7 +316,7 @@ def _explain(result: CheckResult, exc: BaseException, item: pytest.Item, state: 
         lab = _lab_or_none(item, state)
         result.hint = exc.hint or (lab.hint(result.task) if lab else None)
         if exc.run is not None and lab is not None:
-            _draw(result, exc, lab)
+            _draw(result, exc, lab, state.config.getoption("diagrams"))
     elif isinstance(exc, AssertionError):
         result.status = "fail"
         result.message = cut(str(exc).split("\n")[0] or result.title, MAX_MESSAGE)
@@ -340,17 +345,22 @@ def _lab_or_none(item: pytest.Item, state: State) -> Lab | None:
         return None
 
 
-def _draw(result: CheckResult, failure: Failure, lab: Lab) -> None:
+def _draw(result: CheckResult, failure: Failure, lab: Lab, folder: str | None) -> None:
+    """The failure's timing diagram: an SVG file and a waveform for the terminal."""
     from irqlab.diagram import failure_diagram
 
     assert failure.run is not None
-    folder = state_folder(lab.root) / "diagrams" / lab.slug
-    path = folder / f"{result.id}.svg"
-    svg, text = failure_diagram(
-        failure.run, at_us=failure.at_us, window=failure.window, label=failure.message
-    )
-    folder.mkdir(parents=True, exist_ok=True)
-    path.write_text(svg, encoding="utf-8")
+    try:
+        svg, text = failure_diagram(
+            failure.run, at_us=failure.at_us, window=failure.window, label=failure.message
+        )
+        where = Path(folder) if folder else state_folder(lab.root) / "diagrams" / lab.slug
+        where.mkdir(parents=True, exist_ok=True)
+        path = where / f"{result.id}.svg"
+        path.write_text(svg, encoding="utf-8")
+    except Exception as e:  # a diagram that can't be drawn must not hide the verdict
+        result.waveform = f"(no diagram: {type(e).__name__}: {e})"
+        return
     result.diagram = str(path)
     result.waveform = text
 

@@ -78,8 +78,11 @@ def check(
     board: str = "esp32",
     port: str | None = None,
     timeout: float | None = None,
+    diagrams: Path | None = None,
 ) -> LabResult:
-    """Run the lab's checks on `submission` in this process and return the result."""
+    """Run the lab's checks on `submission` in this process and return the result.
+
+    Failure diagrams go to `diagrams` (default: <course>/.irqlab/diagrams/<lab>)."""
     if not lab.checks.is_file():
         raise IrqlabError(f"lab {lab.number} has no checks yet ({lab.checks})", "try another lab")
     if port and importlib.util.find_spec(SERIAL_MODULE) is None:
@@ -88,6 +91,8 @@ def check(
             "leave out --port to check on the simulated board",
         )
     argv = _pytest_args(course, lab, submission, board, port, timeout)
+    if diagrams is not None:
+        argv += ["--diagrams", str(diagrams)]
     catch = _Catch()
     out = io.StringIO()
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):

@@ -17,6 +17,7 @@ SYMBOL = {"pass": "✓", "fail": "✗", "skip": "–", "error": "!"}
 COLOR = {"pass": "32", "fail": "31", "skip": "33", "error": "35"}
 INDENT = "    "
 WIDTH = 80
+CODE = re.compile(r"`[^`]*`")
 UNIT = re.compile(r"(\d) (s|ms|us|µs|Hz|kHz)\b")
 
 
@@ -93,7 +94,9 @@ def failure_lines(check: CheckResult, *, color: bool = False, indent: str = "") 
 def _wrap(text: str, lead: str, indent: str) -> list[str]:
     """`text` in lines that fit the terminal's usual 80 columns, continued under its start."""
     width = WIDTH - len(indent)
-    glued = UNIT.sub("\\1\u00a0\\2", lead + text)  # never split "2.000 s" across lines
+    # never split "2.000 s" or "`irqlab hint 1 2`" across lines
+    glued = UNIT.sub("\\1\u00a0\\2", lead + text)
+    glued = CODE.sub(lambda m: m.group(0).replace(" ", "\u00a0"), glued)
     lines = textwrap.wrap(glued, width, subsequent_indent=" " * len(lead)) or [lead]
     return [line.replace("\u00a0", " ") for line in lines]
 
