@@ -12,7 +12,17 @@ import itertools
 import pytest
 
 from irqlab.checks import fail, fail_if_broken, requires
-from irqlab.labkit import answers, around, before_first, moments, msec, plural, sec, toggles
+from irqlab.labkit import (
+    answers,
+    around,
+    before_first,
+    moments,
+    msec,
+    plural,
+    printed,
+    sec,
+    toggles,
+)
 from irqlab.scenario import Led, Press, Scenario, Sensor
 
 PRESS = r"PRESS"
@@ -93,8 +103,7 @@ def test_every_press_within_60_ms(board):
     summary = f"{on_time} of {plural(len(all_answers), 'press')} were reported within 60 ms"
     if a.delay_us is None:
         fail(
-            f"{a.describe()} got no PRESS line; PRESS lines came at "
-            f"{moments([ln.t_us for ln in lines])} ({summary})",
+            f"{a.describe()} got no PRESS line; {printed(lines, 'PRESS')} ({summary})",
             expected=f"PRESS by {sec(a.start_us + LATENCY_US)}",
             seen="no PRESS",
             at_us=a.start_us,

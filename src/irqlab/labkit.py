@@ -45,8 +45,17 @@ def moments(times: Sequence[int]) -> str:
     return ", ".join(shown[:-1]) + " and " + shown[-1] + " s"
 
 
+def printed(lines: Sequence[Line], what: str) -> str:
+    """'PRESS lines came at 1.000 and 2.000 s', or 'no PRESS line was printed at all'."""
+    if not lines:
+        return f"no {what} line was printed at all"
+    return f"{what} lines came at {moments([ln.t_us for ln in lines])}"
+
+
 def plural(n: int, word: str) -> str:
-    """'1 press', '3 presses', '2 lines'."""
+    """'no press', '1 press', '3 presses', '2 lines'."""
+    if n == 0:
+        return f"no {word}"
     if n == 1:
         return f"{n} {word}"
     return f"{n} {word}es" if word.endswith(("s", "sh", "ch", "x")) else f"{n} {word}s"
@@ -126,26 +135,26 @@ def toggles(run: Run, pin: int, initial: int = 0) -> list[int]:
 
 def irq_trigger(run: Run, pin: int) -> tuple[int, str | None] | None:
     """(trigger, handler name) of the last IRQ the program set on `pin`, or None."""
-    found = [e for e in run.trace.of("irq", pin=pin)]
+    found = run.trace.of("irq", pin=pin)
     if not found:
         return None
     last = found[-1]
     return (last["trigger"], last["handler"]) if last["handler"] else None
 
 
-def require_irq(run: Run, pin: int, trigger: int, trigger_name: str) -> None:
-    """Fail unless the program set an IRQ on `pin` with exactly `trigger`."""
+def require_irq(run: Run, pin: int, trigger: int | None = None, trigger_name: str = "") -> None:
+    """Fail unless the program set an IRQ with a handler on `pin` (with exactly `trigger`)."""
     got = irq_trigger(run, pin)
+    wanted = f"Pin({pin}).irq(handler=..." + (f", trigger={trigger_name})" if trigger_name else ")")
     if got is None:
         fail(
-            f"the program never set an IRQ on GPIO{pin} (no Pin({pin}).irq(handler=..., "
-            f"trigger={trigger_name}) ran)",
-            expected=f"Pin({pin}).irq(trigger={trigger_name}, handler=...)",
-            seen="no IRQ on GPIO5",
+            f"the program never set an IRQ on GPIO{pin}: no {wanted} ran",
+            expected=wanted,
+            seen=f"no IRQ on GPIO{pin}",
             run=run,
         )
         return
-    if got[0] != trigger:
+    if trigger is not None and got[0] != trigger:
         fail(
             f"the IRQ on GPIO{pin} uses trigger={got[0]}; this lab needs {trigger_name} "
             f"(= {trigger})",
