@@ -78,8 +78,11 @@ def main(args: argparse.Namespace) -> int:
         raise IrqlabError("no SUBMISSIONS folder given", "irqlab grade SUBMISSIONS --lab N")
     print(f"grading lab {lab.slug}: sandbox {note}; {args.jobs} at a time", file=sys.stderr)
     batch = Batch(Path(args.submissions), lab, args.out, spec, args.jobs, args.force)
-    signal.signal(signal.SIGTERM, _interrupt)
-    results = grade(batch)
+    previous = signal.signal(signal.SIGTERM, _interrupt)  # stop the workers on SIGTERM too
+    try:
+        results = grade(batch)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
     written = reports.write_all(args.out, results)
     print(reports.summary(results))
     print(f"wrote {', '.join(str(p) for p in written)}")

@@ -45,6 +45,11 @@ class Progress:
 
     def line(self, result: dict[str, Any]) -> str:
         score = f"{result.get('score', 0)}/{result.get('max_score') or '?'}"
-        why = f": {result['reason']}" if result.get("reason") else ""
+        why = f": {result['reason']}" if result.get("reason") else _first_failure(result)
         count = f"[{self.done:>{len(str(self.total))}}/{self.total}]"
         return f"{count} {result['student']}: {result['status']} {score}{why}"
+
+
+def _first_failure(result: dict[str, Any]) -> str:
+    failed = [c for c in result.get("checks", []) if c.get("status") == "fail"]
+    return f": {failed[0].get('message', '')}" if failed else ""
