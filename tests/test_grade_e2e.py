@@ -183,6 +183,8 @@ def test_a_hostile_class_gets_a_verdict_each(
     for student in ("latin1", "empty", "papers", "huge", "escape", "linked", "bomb"):
         assert verdict(student) == ("fail", 0) and results[student]["max_score"] == 3
 
+    diagram = next(c["diagram"] for c in results["exiter"]["checks"] if c["status"] == "fail")
+    assert Path(diagram).is_file() and Path(diagram).parent == out / "diagrams" / "exiter"
     assert not (tmp_path / "evil.py").exists()
     assert not (COURSE / ".irqlab").exists(), "grading wrote into the course folder"
     rows = (out / "grades.csv").read_text().splitlines()

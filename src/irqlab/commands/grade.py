@@ -20,12 +20,11 @@ import tempfile
 from pathlib import Path
 from types import FrameType
 
-from irqlab import sandbox
 from irqlab.commands._course_arg import add_course_option, course_from
 from irqlab.course import Lab
 from irqlab.errors import IrqlabError
 from irqlab.grade import reports
-from irqlab.grade.batch import Batch, grade, grade_one
+from irqlab.grade.batch import Batch, grade, grade_one, sandbox_mode
 from irqlab.grade.worker import WorkerSpec
 
 HELP = "grade a class's submissions: isolated, in parallel, resumable"
@@ -87,14 +86,6 @@ def main(args: argparse.Namespace) -> int:
     print(reports.summary(results))
     print(f"wrote {', '.join(str(p) for p in written)}")
     return 1 if any(r["status"] == "error" for r in results) else 0
-
-
-def sandbox_mode() -> tuple[str, str]:
-    """("bwrap" | "limits", a note for the report header)."""
-    trouble = sandbox.bwrap_trouble()
-    if trouble is None:
-        return "bwrap", "bubblewrap + resource limits"
-    return "limits", f"resource limits only (bubblewrap unusable: {trouble})"
 
 
 def _interrupt(signum: int, frame: FrameType | None) -> None:

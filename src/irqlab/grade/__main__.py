@@ -3,7 +3,7 @@ the result as `irqlab check --json` does.
 
 It differs from `irqlab check` in what a grader needs: it dies with the grader (a killed
 grader leaves no workers behind), it records nothing in the course folder (no progress, and
-failure diagrams go to ./diagrams, the worker's own scratch folder), and the student's
+failure diagrams go to ./diagrams, in the worker's own scratch folder), and the student's
 program is sandboxed (IRQLAB_SANDBOX, set by the grader, reaches irqlab.runner).
 """
 
@@ -24,16 +24,14 @@ def main(argv: list[str]) -> int:
     if len(argv) != 2:
         print("usage: python -m irqlab.grade LAB FOLDER", file=sys.stderr)
         return 2
-    from irqlab import plugin
     from irqlab.commands.check import check
     from irqlab.course import find_course
     from irqlab.errors import IrqlabError
     from irqlab.render import json as json_render
 
-    plugin.state_folder = lambda root: Path.cwd()  # diagrams beside this worker, not the course
     try:
         course = find_course()
-        result = check(course, course.lab(argv[0]), Path(argv[1]))
+        result = check(course, course.lab(argv[0]), Path(argv[1]), diagrams=Path.cwd() / "diagrams")
     except IrqlabError as e:
         print(f"irqlab: {e}", file=sys.stderr)
         return 2

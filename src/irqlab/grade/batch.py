@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
+from irqlab import sandbox
 from irqlab.course import Lab
 from irqlab.grade import worker
 from irqlab.grade.intake import find_entries, prepare
@@ -28,6 +29,14 @@ class Batch:
     spec: worker.WorkerSpec
     jobs: int = 1
     force: bool = False
+
+
+def sandbox_mode() -> tuple[str, str]:
+    """The sandbox the workers will use, "bwrap" or "limits", and a note saying so."""
+    trouble = sandbox.bwrap_trouble()
+    if trouble is None:
+        return "bwrap", "bubblewrap + resource limits"
+    return "limits", f"resource limits only (bubblewrap unusable: {trouble})"
 
 
 def grade(batch: Batch, stream: TextIO | None = None) -> list[Result]:
@@ -84,9 +93,10 @@ def grade_one(batch: Batch, student: str, entry: Path, work: Path) -> Result:
 def keep_diagrams(result: Result, scratch: Path, dest: Path) -> None:
     """Move the failure diagrams the worker drew out of its scratch folder, before it goes."""
     for check in result.get("checks", []):
-        path = Path(str(check.get("diagram") or ""))
-        if not check.get("diagram") or not path.is_relative_to(scratch) or not path.is_file():
-            check["diagram"] = None
+        path = Path(str(check.get("diagram") or "")).resolve()
+        drawn = bool(check.get("diagram")) and path.is_relative_to(scratch.resolve())
+        if not (drawn and path.is_file()):
+            check["diagram"] = None  # nothing drawn, or not where this worker draws
             continue
         dest.mkdir(parents=True, exist_ok=True)
         target = dest / path.name

@@ -1,0 +1,64 @@
+"""How fast `irqlab grade` gets through a class: N copies of lab 1's solution, --jobs 2,
+sandbox on. Prints submissions per second and the peak memory of one process in the tree
+(ru_maxrss of the children). Goal: at least 2 submissions per second on two cores.
+
+    python bench/grade_speed.py [--copies 100] [--jobs 2] [--lab 1]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def main() -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--copies", type=int, default=100)
+    p.add_argument("--jobs", type=int, default=2)
+    p.add_argument("--lab", default="1")
+    p.add_argument("--course", type=Path, default=ROOT)
+    args = p.parse_args()
+
+    from irqlab.course import load_course
+    from irqlab.grade.batch import sandbox_mode
+
+    lab = load_course(args.course).lab(args.lab)
+    with tempfile.TemporaryDirectory(prefix="irqlab-bench-") as tmp:
+        folder = Path(tmp) / "class"
+        folder.mkdir()
+        for i in range(args.copies):
+            shutil.copy(lab.solution, folder / f"student{i:03}.py")
+        argv = [sys.executable, "-m", "irqlab", "grade", str(folder), "--lab", str(lab.number)]
+        argv += ["--jobs", str(args.jobs), "--out", str(Path(tmp) / "out")]
+        env = {**os.environ, "IRQLAB_COURSE": str(args.course)}
+        started = time.monotonic()
+        done = subprocess.run(argv, env=env, capture_output=True, text=True)
+        seconds = time.monotonic() - started
+    if done.returncode != 0:
+        print(done.stderr[-2000:], file=sys.stderr)
+        return 1
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (usage.ru_utime + usage.ru_stime) / args.copies
+    print(f"lab {lab.slug}: {args.copies} submissions, --jobs {args.jobs}")
+    print(f"sandbox: {sandbox_mode()[1]}")
+    print(f"{seconds:.1f} s: {args.copies / seconds:.2f} submissions/s (goal >= 2)")
+    print(f"CPU per submission: {cpu:.3f} s (all processes; load on this machine: {_load()})")
+    print(f"peak memory of one process: {usage.ru_maxrss / 1024:.0f} MB (ru_maxrss of children)")
+
+
+def _load() -> str:
+    return " ".join(f"{x:.1f}" for x in os.getloadavg())
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
