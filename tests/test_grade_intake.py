@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from irqlab.grade.intake import MAX_EXPANDED, find_entries, prepare
+from irqlab.grade.intake import MAX_EXPANDED, find_entries, prepare, upload_entry
 
 HELLO = b"print('HELLO')\n"
 
@@ -164,3 +164,13 @@ def test_a_lone_file_with_another_name_is_graded_as_main(tmp_path: Path) -> None
     sub = _prepare(folder, tmp_path)
     assert sub.folder is not None and (sub.folder / "main.py").read_bytes() == HELLO
     assert "graded lab1.py as main.py" in sub.notes
+
+
+def test_an_upload_of_one_zip_is_graded_from_the_zip(tmp_path: Path) -> None:
+    upload = tmp_path / "submission"
+    upload.mkdir()
+    assert upload_entry(upload) == upload
+    _zip(upload / "lab.zip", {"main.py": HELLO})
+    assert upload_entry(upload) == upload / "lab.zip"
+    (upload / "main.py").write_bytes(HELLO)
+    assert upload_entry(upload) == upload

@@ -25,6 +25,7 @@ from irqlab.course import Lab
 from irqlab.errors import IrqlabError
 from irqlab.grade import reports
 from irqlab.grade.batch import Batch, grade, grade_one, sandbox_mode
+from irqlab.grade.intake import upload_entry
 from irqlab.grade.worker import WorkerSpec
 
 HELP = "grade a class's submissions: isolated, in parallel, resumable"
@@ -99,7 +100,8 @@ def _gradescope(lab: Lab, spec: WorkerSpec) -> int:
         raise IrqlabError(f"{source} is not a folder", "run --gradescope inside the autograder")
     with tempfile.TemporaryDirectory(prefix="irqlab-gradescope-") as tmp:
         batch = Batch(source, lab, Path(tmp), spec)
-        result = grade_one(batch, "submission", source, Path(tmp) / "work")
+        entry = upload_entry(source)
+        result = grade_one(batch, "submission", entry, Path(tmp) / "work")
     reports.write_atomic(target, json.dumps(reports.gradescope(result), indent=1))
     print(f"{result['status']} {result['score']}/{result.get('max_score')}: wrote {target}")
     return 0

@@ -53,6 +53,16 @@ def find_entries(root: Path) -> list[tuple[str, Path]]:
     return sorted(named.items())
 
 
+def upload_entry(folder: Path) -> Path:
+    """What to grade in an upload folder (Gradescope's): the folder, or the one .zip in it
+    when it holds no .py file."""
+    names = [p for p in folder.iterdir() if not _skipped(p.name)]
+    zips = [p for p in names if p.suffix.lower() == ".zip" and p.is_file()]
+    if len(zips) == 1 and not any(p.suffix == ".py" for p in names):
+        return zips[0]
+    return folder
+
+
 def prepare(student: str, entry: Path, dest: Path) -> Submission:
     """Copy the entry's .py files into `dest` (created) and check them."""
     sub = Submission(student, entry)
