@@ -8,6 +8,9 @@ from machine import Pin
 button = Pin(5, Pin.IN)
 led = Pin(2, Pin.OUT)
 
+# TODO (task 1): remember the level you read, to see when it changes
+# TODO (task 3): remember when the LED should toggle next
+
 while True:
     level = button.value()
     # TODO (task 1): this prints on every pass while the button is down: print only when it goes down

@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import json
 
+from irqlab import labrun
 from irqlab.outcome import problem
 from irqlab.profiles import PROFILES
 from irqlab.runner import Run, run
@@ -15,7 +16,12 @@ HELP = "run a program on the simulated board and show its output"
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("file", metavar="FILE", help="a .py file, or a folder with main.py")
+    p.add_argument(
+        "file",
+        metavar="FILE",
+        help="a .py file, a folder with main.py, or a lab number: your program for that lab, "
+        "in the lab's world",
+    )
     p.add_argument(
         "--seconds",
         type=_seconds,
@@ -38,6 +44,8 @@ def _seconds(text: str) -> float:
 
 
 def main(args: argparse.Namespace) -> int:
+    if labrun.is_lab_number(args.file):
+        return labrun.main(args)
     scenario = Scenario(seconds=args.seconds, seed=args.seed)
     result = run(args.file, scenario, board=args.board)
     if args.json:
