@@ -1,5 +1,6 @@
 # Runs a program on the board under a scenario and streams its trace.
 # Usage (unix port): micropython _irqharness.py CONFIG.json
+# On a board (config "target": "board") the host sets sys.argv and imports it.
 # Same file on every target; only the `machine` underneath differs.
 import json
 import sys
@@ -68,7 +69,12 @@ def run_program(folder, main, tracer):
 def main():
     cfg = _load(sys.argv[1])
     tracer = _irqtrace.Tracer(cfg["nonce"], lambda: 0, cfg["max_output"])
-    machine, vtime, start = _install_sim(cfg, tracer)
+    if cfg.get("target") == "board":  # a chip's own machine (irqlab.serial)
+        import _irqboard
+
+        machine, vtime, start = _irqboard.install(cfg, tracer)
+    else:
+        machine, vtime, start = _install_sim(cfg, tracer)
     sys.modules["machine"] = _irqtrace.traced_machine(machine, tracer)
     traced = _irqtrace.traced_time(vtime, tracer)
     sys.modules["time"] = traced

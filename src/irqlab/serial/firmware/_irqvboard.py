@@ -1,0 +1,111 @@
+# The virtual board's firmware: what the unix port runs before its REPL, so that a program
+# and mpremote see an ESP32 (or ESP8266) with the lab kit wired to it: the simulated
+# `machine`, `time` and `micropython`, the jumper GPIO4 -> GPIO5, and on the ESP32 the RMT.
+# Usage: micropython -i -c "import _irqvboard; _irqvboard.boot('BOOT.json'); del _irqvboard"
+import json
+import sys
+
+
+class _Port:
+    # What a real port shows of its hardware: nothing of edges or dropped IRQs, and the
+    # traceback of a failed soft callback, printed.
+    def edge(self, pin, level, t_us):
+        pass
+
+    def drop(self, source, t_us):
+        pass
+
+    def callback_error(self, exc):
+        sys.print_exception(exc)
+
+
+def _never_ends():
+    pass
+
+
+def _guard(sim, f):
+    # The board's API is C on a real port: atomic, and charged by the sim's cost model.
+    def guarded(*args, **kwargs):
+        sim.hold()
+        try:
+            return f(*args, **kwargs)
+        finally:
+            sim.release()
+
+    return guarded
+
+
+def _guard_all(sim, module, classes):
+    for key in dir(module):
+        f = getattr(module, key)
+        if not key.startswith("_") and callable(f) and not isinstance(f, type):
+            setattr(module, key, _guard(sim, f))
+    for cls in classes:
+        for key in dir(cls):
+            if key.startswith("__") and key not in ("__init__", "__call__", "__repr__"):
+                continue
+            f = cls.__dict__.get(key)
+            if f is not None and callable(f) and not isinstance(f, type):
+                setattr(cls, key, _guard(sim, f))
+
+
+def _os():
+    # The boards' os.ilistdir() gives each file's size too (mpremote's `fs ls` shows it).
+    import os
+
+    class _Os:
+        pass
+
+    wrapped = _Os()
+    for key in dir(os):
+        if not key.startswith("__"):
+            setattr(wrapped, key, getattr(os, key))
+
+    def ilistdir(path="."):
+        for e in os.ilistdir(path):
+            size = os.stat(path + "/" + e[0])[6] if e[1] == 0x8000 else 0
+            yield (e[0], e[1], e[2], size)
+
+    wrapped.ilistdir = ilistdir
+    return wrapped
+
+
+def _kbd_intr(path):
+    # The board's UART sees Ctrl-C, and mpremote turns that off while it moves files:
+    # tell the line (vboard.py), which raises SIGINT here for a Ctrl-C when it is on.
+    def kbd_intr(chr):
+        with open(path, "w") as f:
+            f.write(str(chr))
+
+    return kbd_intr
+
+
+def boot(path):
+    with open(path) as f:
+        cfg = json.load(f)
+    import _irqsim
+
+    _irqsim.configure(cfg, _Port(), _never_ends)
+    import _irqmachine
+    import _irqmp
+    import _irqtime
+
+    _irqtime.configure(0)
+    if hasattr(_irqsim, "hold"):
+        _guard_all(_irqsim, _irqmachine, (_irqmachine.Pin, _irqmachine.Timer, _irqmachine.Signal))
+        _guard_all(_irqsim, _irqtime, ())
+    sys.modules["machine"] = _irqmachine
+    sys.modules["time"] = _irqtime
+    sys.modules["utime"] = _irqtime
+    _irqmp.kbd_intr = _kbd_intr(cfg["kbd_file"])
+    sys.modules["micropython"] = _irqmp
+    sys.modules["os"] = _os()
+    if cfg.get("rmt"):
+        import _irqrmt
+
+        if hasattr(_irqsim, "hold"):
+            _guard_all(_irqsim, _irqrmt, (_irqrmt.RMT,))
+        sys.modules["esp32"] = _irqrmt
+    sys.path[:] = ["", ".frozen", "lib"] + cfg["path"]
+    _irqsim.start()
+

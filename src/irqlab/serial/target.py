@@ -1,0 +1,315 @@
+"""The serial target: a program, under a scenario, on a board at the end of a serial line.
+
+The same harness and tracing layer as on the simulated board run on the chip, with its own
+`machine`: the host copies them, the program and the run's config to a folder `irqlab/` on
+the board, checks the jumper GPIO4 -> GPIO5, soft-resets the board and starts the harness.
+The board plays the scenario's edges on GPIO4 itself (_irqstim: RMT on an ESP32, a timer
+elsewhere) and sends the trace back as the same nonce-marked lines the simulator prints; the
+host reads them until the end event, then interrupts the program and soft-resets the board.
+Anything wrong with the board, its firmware or its wiring is a SetupError, never the
+student's failure; a program that does not finish in time is a run that stopped on "timeout".
+"""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+import json
+import secrets
+import time
+from pathlib import Path
+from typing import Any
+
+from irqlab.errors import IrqlabError
+from irqlab.profiles import profile
+from irqlab.program import Program, load_program
+from irqlab.runner import BOARD_DIR, MAX_PRINTED, MAX_RAW, Run, _Stream
+from irqlab.scenario import Compiled, Scenario
+from irqlab.serial.transport import ANSWER_S, RESET_FIX, Line, SetupError
+from irqlab.trace import Trace
+
+KIT_OUT, KIT_IN = 4, 5  # the lab kit's jumper: the board drives GPIO4, the program reads GPIO5
+HARNESS_FILES = ("_irqharness.py", "_irqtrace.py", "_irqboard.py", "_irqstim.py")
+REMOTE = "irqlab"  # the folder on the board (relative: the board's working directory)
+TRACE_BUFFER = {"esp32": 16 * 1024, "esp8266": 4 * 1024}
+STOP_TIMER = {"esp32": 3, "esp8266": -1}  # the Timer that ends the run (ESP32: hardware 3)
+STIM_TIMER = {"esp32": 2, "esp8266": -1}  # the stimulus player's, when there is no RMT
+MAX_FILES = 32
+START_S = 10.0  # to start the harness, and to send the buffered trace at the end
+STOP_S = 8.0  # for the program to stop after Ctrl-C
+
+BOOTSTRAP = (
+    "import sys\n"
+    f"sys.path.insert(0, '{REMOTE}')\n"
+    f"sys.argv[:] = ['_irqharness.py', '{REMOTE}/config.json']\n"
+    "import _irqharness\n"
+)
+
+PROBE = """\
+import sys, gc
+try:
+    import _irqsim
+    b = _irqsim.profile['name']
+except ImportError:
+    b = sys.platform
+gc.collect()
+print(repr((b, sys.version, gc.mem_free())))
+"""
+
+
+def run(
+    program: Program | str | Path,
+    scenario: Scenario | None,
+    board: str,
+    port: str,
+) -> Run:
+    """Run `program` on the board at `port` under `scenario` and return what happened."""
+    prog = program if isinstance(program, Program) else load_program(program)
+    scenario = scenario or Scenario()
+    compiled = scenario.compile()
+    profile(board)
+    nonce = secrets.token_hex(8)
+    config = _config(prog, scenario, compiled, board, nonce)
+    started = time.monotonic()
+    with Line(port) as line:
+        line.raw_repl()
+        _check_board(line, board)
+        _install(line, prog, config)
+        _check_jumper(line)
+        line.raw_repl()
+        line.start(BOOTSTRAP)
+        stream = _Stream(nonce)
+        outcome = _pump(line, stream, scenario.seconds + START_S)
+        _stop(line)
+    return _result(stream, outcome, scenario, compiled, board, port, time.monotonic() - started)
+
+
+def stimulus(compiled: Compiled, scenario: Scenario, board: str) -> dict[str, Any]:
+    """What the board's player plays on GPIO4 for this scenario."""
+    others = sorted({pin for _, pin, _ in compiled.edges if pin != KIT_IN})
+    if others:
+        raise SetupError(
+            f"this scenario drives GPIO{others[0]}, but on a board only GPIO{KIT_IN} is driven "
+            f"(by the jumper from GPIO{KIT_OUT})",
+            "run it on the simulated board (without --port)",
+        )
+    edges = [[t, level] for t, pin, level in compiled.edges if pin == KIT_IN]
+    return {
+        "pin": KIT_OUT,
+        "target": KIT_IN,
+        "idle": compiled.idle.get(KIT_IN),
+        "edges": edges,
+        "timer": STIM_TIMER[board],
+        "until": scenario.duration_us + 1_000_000,
+    }
+
+
+def _config(
+    prog: Program, scenario: Scenario, compiled: Compiled, board: str, nonce: str
+) -> dict[str, Any]:
+    return {
+        "target": "board",
+        "nonce": nonce,
+        "folder": f"{REMOTE}/prog",
+        "main": prog.main,
+        "max_output": MAX_PRINTED,
+        "duration_us": scenario.duration_us,
+        "ticks_ms_start": scenario.ticks_ms_start,
+        "trace_buffer": TRACE_BUFFER[board],
+        "stop_timer": STOP_TIMER[board],
+        "stim": stimulus(compiled, scenario, board),
+    }
+
+
+def _probe(line: Line) -> tuple[str, str, int]:
+    """(board, MicroPython version, free heap) as the board reports them."""
+    text = line.exec(PROBE).strip()
+    try:
+        found, version, free = ast.literal_eval(text)
+    except (ValueError, SyntaxError, TypeError):
+        raise SetupError(
+            f"the board at {line.port} gave an answer irqlab can't read: {text[:80]!r}", RESET_FIX
+        ) from None
+    return str(found), str(version), int(free)
+
+
+def _check_board(line: Line, board: str) -> str:
+    found = _probe(line)[0]
+    if found not in ("esp32", "esp8266"):
+        raise SetupError(
+            f"the board at {line.port} is a {found!r} board",
+            "irqlab's labs run on an ESP32 or ESP8266 with MicroPython",
+        )
+    if found != board:
+        raise SetupError(
+            f"the board at {line.port} is an {found.upper()}, not an {board.upper()}",
+            f"add --board {found}",
+        )
+    return found
+
+
+def _stamp(files: dict[str, bytes]) -> str:
+    h = hashlib.sha256()
+    for name in sorted(files):
+        h.update(name.encode() + b"\0" + files[name] + b"\0")
+    return h.hexdigest()[:16]
+
+
+def _install(line: Line, prog: Program, config: dict[str, Any]) -> None:
+    """The harness, the program and the config, in the board's folder irqlab/."""
+    _install_harness(line)
+    line.exec(
+        f"import os\nfor f in os.listdir('{REMOTE}/prog'):\n    os.remove('{REMOTE}/prog/'+f)"
+    )
+    for path in _program_files(prog):
+        line.write_file(f"{REMOTE}/prog/{path.name}", path.read_bytes())
+    line.write_file(f"{REMOTE}/config.json", json.dumps(config).encode())
+
+
+def _install_harness(line: Line) -> None:
+    """Copies the harness unless the board has this version already (its stamp)."""
+    harness = {name: (BOARD_DIR / name).read_bytes() for name in HARNESS_FILES}
+    stamp = _stamp(harness)
+    have = line.exec(
+        "import os\n"
+        f"for d in ('{REMOTE}', '{REMOTE}/prog'):\n"
+        "    try:\n        os.mkdir(d)\n    except OSError:\n        pass\n"
+        f"try:\n    print(open('{REMOTE}/stamp').read())\nexcept OSError:\n    print('')\n"
+    ).strip()
+    if have != stamp:
+        for name, data in harness.items():
+            line.write_file(f"{REMOTE}/{name}", data)
+        line.write_file(f"{REMOTE}/stamp", stamp.encode())
+
+
+def _program_files(prog: Program) -> list[Path]:
+    files = sorted(p for p in prog.folder.glob("*.py") if p.is_file())
+    if prog.path not in files:
+        files.append(prog.path)
+    if len(files) > MAX_FILES:
+        raise IrqlabError(
+            f"{prog.folder} has {len(files)} .py files to copy to the board",
+            f"keep the program in at most {MAX_FILES} files, in a folder of its own",
+        )
+    return files
+
+
+def _check_jumper(line: Line) -> None:
+    answer = line.exec(
+        f"import sys\nsys.path.insert(0, '{REMOTE}')\nimport _irqboard\n"
+        f"print(_irqboard.jumper({KIT_OUT}, {KIT_IN}))\n"
+    ).strip()
+    if answer != "True":
+        raise SetupError(
+            f"GPIO{KIT_IN} does not follow GPIO{KIT_OUT}: the jumper wire is missing or loose",
+            f"connect GPIO{KIT_OUT} to GPIO{KIT_IN} with a jumper wire (on an ESP8266 "
+            f"NodeMCU: D2 to D1), and nothing else to those two pins",
+        )
+
+
+def _pump(line: Line, stream: _Stream, limit_s: float) -> str:
+    """Read the run's output until its end event, the end of the harness, or the deadline."""
+    deadline = time.monotonic() + limit_s
+    carry = b""
+    while True:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            return "timeout"
+        data = carry + line.read(min(left, 0.5))
+        carry = b""
+        if data.endswith(b"\r"):
+            data, carry = data[:-1], b"\r"
+        done = data.find(b"\x04")  # the raw REPL: the harness itself has finished
+        if stream.feed((data if done < 0 else data[:done]).replace(b"\r\n", b"\n")):
+            return "end"
+        if done >= 0:
+            _harness_failed(line, data[done + 1 :])
+        if stream.raw_bytes > MAX_RAW:
+            return "output"
+
+
+def _harness_failed(line: Line, after: bytes) -> None:
+    err = after + (line.read_until(b"\x04", ANSWER_S) or b"")
+    lines = err.replace(b"\x04", b"").decode(errors="replace").strip().splitlines()
+    last = lines[-1] if lines else "it ended without a word"
+    raise SetupError(
+        f"the harness stopped on the board at {line.port}: {last}",
+        "MemoryError: the board is short of memory, soft-reset it and try again; "
+        "otherwise " + RESET_FIX
+        if "MemoryError" in last
+        else RESET_FIX,
+    )
+
+
+def _stop(line: Line) -> None:
+    """Interrupt the program (still running after the scenario) and soft-reset the board.
+
+    A Ctrl-C that lands while a soft callback runs stops only that callback (the port
+    prints it and goes on), so Ctrl-C is sent again until the REPL's prompt comes back.
+    """
+    deadline = time.monotonic() + STOP_S
+    tail = b""
+    while time.monotonic() < deadline:
+        line.write(b"\x03")
+        until = time.monotonic() + 0.25
+        while time.monotonic() < until:
+            tail = (tail + line.read(0.05))[-4096:]
+            if b"\x04>" in tail:
+                line.raw_repl()
+                line.t.exit_raw_repl()
+                return
+    raise SetupError(
+        f"the program on the board at {line.port} did not stop on Ctrl-C after the run "
+        "(does it catch KeyboardInterrupt, or turn Ctrl-C off with micropython.kbd_intr?)",
+        RESET_FIX,
+    )
+
+
+def _result(
+    stream: _Stream,
+    outcome: str,
+    scenario: Scenario,
+    compiled: Compiled,
+    board: str,
+    port: str,
+    wall: float,
+) -> Run:
+    stream.flush()
+    # A print goes out at once, the other events when the board's buffer is sent: by time.
+    events = sorted(stream.events, key=lambda e: e["t_us"])
+    trace = Trace(events)
+    end = trace.end
+    stopped, exit_code = outcome, None
+    if outcome == "end" and end is not None:
+        stopped, exit_code = end["reason"], end["exit"]
+    stdout = "".join(e["text"] for e in trace if e["kind"] in ("print", "out"))
+    seconds = (end["t_us"] if end else trace.end_us) / 1_000_000
+    return Run(
+        exit=exit_code,
+        stdout=stdout,
+        trace=trace,
+        virtual_s=seconds,
+        stopped=stopped,
+        scenario=scenario,
+        compiled=compiled,
+        board=board,
+        wall_s=wall,
+        extra={"target": f"serial:{port}"},
+    )
+
+
+def self_test(port: str) -> list[str]:
+    """`irqlab board check`: what a board needs for irqlab, each checked; SetupError if not."""
+    with Line(port) as line:
+        line.raw_repl()
+        found, version, free = _probe(line)
+        report = [f"{port}: MicroPython {version.split(';')[0]} on {found}, {free} bytes free"]
+        _check_board(line, found)
+        _install_harness(line)
+        report.append(f"irqlab's harness is on the board, in {REMOTE}/")
+        _check_jumper(line)
+        report.append(f"jumper GPIO{KIT_OUT} -> GPIO{KIT_IN}: connected")
+        line.raw_repl()
+        line.t.exit_raw_repl()
+    report.append(f"ready: irqlab check N --port {port} --board {found}")
+    return report
