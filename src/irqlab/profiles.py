@@ -55,6 +55,7 @@ class Profile:
     freq_error: str
     reset: dict[str, int]
     sleep_quiet_ns: int
+    no_irq: tuple[int, ...] = ()  # pins whose irq() raises OSError
     uart_byte_ns: int = 86_806  # 115200 baud, 8N1: ten bits a byte
     uart_fifo: int = 128
 
@@ -140,6 +141,7 @@ ESP8266 = Profile(
         "HARD_RESET": 6,
     },
     sleep_quiet_ns=0,
+    no_irq=(16,),
 )
 
 PROFILES = {p.name: p for p in (ESP32, ESP8266)}

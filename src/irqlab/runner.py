@@ -42,6 +42,8 @@ class Run:
     board: str = "esp32"
     stderr: str = ""
     wall_s: float = 0.0
+    # What only the sim can measure: queue_high_water (most callbacks queued at once),
+    # longest_masked_us (longest stretch between disable_irq and enable_irq).
     extra: dict[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
@@ -74,8 +76,14 @@ def run(
     board: str = "esp32",
     *,
     timeout_s: float | None = None,
+    strict_isr: bool = False,
 ) -> Run:
-    """Run `program` on the simulated `board` under `scenario` and return what happened."""
+    """Run `program` on the simulated `board` under `scenario` and return what happened.
+
+    timeout_s: real seconds before the run is stopped (a handler stuck in C code, say).
+    strict_isr: run handlers with the heap locked, so the first allocation in a handler
+        raises MemoryError at its line (the rule for hard IRQs on other ports).
+    """
     prog = program if isinstance(program, Program) else load_program(program)
     scenario = scenario or Scenario()
     compiled = scenario.compile()
@@ -89,6 +97,7 @@ def run(
         "ticks_ms_start": scenario.ticks_ms_start,
         "profile": profile(board).to_board(),
         "world": compiled.to_board(),
+        "strict_isr": strict_isr,
     }
     limit = timeout_s if timeout_s is not None else 20.0 + scenario.seconds
     with tempfile.TemporaryDirectory(prefix="irqlab-") as tmp:
@@ -131,6 +140,7 @@ class _Stream:
         self.buffer = b""
         self.raw_bytes = 0
         self.stderr = b""
+        self.stats: dict[str, Any] = {}
 
     def feed(self, data: bytes) -> bool:
         """Take a chunk of stdout; True once the board has sent its end event."""
@@ -140,7 +150,11 @@ class _Stream:
 
     def _line(self, line: bytes) -> bool:
         if line.startswith(self.prefix):
-            event = event_from_wire(json.loads(line[len(self.prefix) :]))
+            record = json.loads(line[len(self.prefix) :])
+            if record[1] == "stats":  # board statistics: not a trace event
+                self.stats["queue_high_water"] = record[2]
+                return False
+            event = event_from_wire(record)
             self.events.append(event)
             return event["kind"] == "end"
         self.raw_bytes += len(line) + 1
@@ -209,6 +223,11 @@ def _result(
         stopped = outcome
     stdout = "".join(e["text"] for e in trace if e["kind"] in ("print", "out"))
     virtual_s = (end["t_us"] if end else trace.end_us) / 1_000_000
+    spans = trace.masked_spans()
+    extra = {
+        **stream.stats,
+        "longest_masked_us": max((b - a for a, b in spans), default=0),
+    }
     return Run(
         exit=exit_code,
         stdout=stdout,
@@ -220,4 +239,5 @@ def _result(
         board=board,
         stderr=stream.stderr.decode(errors="replace"),
         wall_s=wall,
+        extra=extra,
     )

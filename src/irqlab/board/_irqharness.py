@@ -23,19 +23,25 @@ def _install_sim(cfg, tracer):
 
     _irqtime.configure(cfg.get("ticks_ms_start", 0))
     tracer.clock = _irqsim.now_us
+    tracer.hold = _irqsim.hold
+    tracer.release = _irqsim.release
+    tracer.strict = cfg.get("strict_isr", False)
     tracer.on_print = _irqsim.print_bytes
     tracer.stop = lambda reason, exit: _halt_sim(tracer, _irqsim, reason, exit)
+    _irqtrace.guard_all(tracer, _irqmp)
     sys.modules["micropython"] = _irqmp
     return _irqmachine, _irqtime, _irqsim.start
 
 
 def _stop_sim(tracer, sim):
+    tracer.stats(sim.high_water)
     tracer.end("scenario", None)
     sim.block_forever()
 
 
 def _halt_sim(tracer, sim, reason, exit):
     sim.halted = True
+    tracer.stats(sim.high_water)
     tracer.end(reason, exit)
     sim.block_forever()
 
@@ -51,7 +57,10 @@ def _exit_code(exc):
 
 def run_program(folder, main, tracer):
     sys.path.insert(0, folder)
-    g = {"__name__": "__main__", "__file__": main, "print": tracer.print}
+    pr = tracer.print
+    if tracer.hold is not None:
+        pr = _irqtrace.guard(tracer, pr)
+    g = {"__name__": "__main__", "__file__": main, "print": pr}
     try:
         with open(folder + "/" + main) as f:
             src = f.read()
@@ -60,6 +69,7 @@ def run_program(folder, main, tracer):
     except SystemExit as e:
         return _exit_code(e)
     except BaseException as e:  # the program's own error: record it as the port shows it
+        _irqtrace.unlock_heap()
         g = None
         tracer.exception(e, "main")
         tracer.emit("out", _irqtrace.format_exception(e))
@@ -81,7 +91,7 @@ def main():
     sys.modules["utime"] = traced
     start()
     code = run_program(cfg["folder"], cfg["main"], tracer)
-    tracer.end("exit", code)
+    tracer.stop("exit", code)
 
 
 main()

@@ -1,10 +1,36 @@
 # The tracing layer: wraps whatever `machine` and `time` the board has (the real
 # ones on a chip, the simulated ones on the unix port) and records what the
 # program does as timestamped events. Same file on every target.
+#
+# The calls a handler makes (Pin.value, ticks_us, schedule, disable_irq, ...) must
+# not allocate: a handler may run with the heap locked. So their wrappers take no
+# *args, and tracing unlocks the heap around its own work.
 import json
 import sys
 
+import micropython
+
 _write = sys.stdout.write
+_NO = object()  # "argument not given", without a *args tuple
+
+
+def unlock_heap():
+    # Unlock the heap completely and say how deep it was locked (the port has no
+    # heap_locked(), and heap_unlock() below depth 0 wraps around).
+    n = 0
+    while True:
+        try:
+            bytearray(1)
+            return n
+        except MemoryError:
+            micropython.heap_unlock()
+            n += 1
+
+
+def relock_heap(n):
+    while n > 0:
+        micropython.heap_lock()
+        n -= 1
 
 
 class Tracer:
@@ -17,12 +43,27 @@ class Tracer:
         self.on_print = None  # the board's cost of printing (sim), or None
         self.stop = None  # ends the run: stop(reason, exit)
         self.traced = None  # the exception a handler wrapper already recorded
+        self.hold = None  # the sim: enter/leave the board's own code (free, atomic)
+        self.release = None
+        self.strict = False  # run handlers with the heap locked
 
-    def emit_at(self, t_us, kind, *fields):
-        _write(self._pre + json.dumps([t_us, kind] + list(fields)) + "\n")
+    def emit_at(self, t_us, kind, a=_NO, b=_NO, c=_NO, d=_NO, e=_NO):
+        # Tracing costs the program nothing, and works with the heap locked.
+        if self.hold is not None:
+            self.hold()
+        locked = unlock_heap()
+        rec = [t_us, kind]
+        for x in (a, b, c, d, e):
+            if x is _NO:
+                break
+            rec.append(x)
+        _write(self._pre + json.dumps(rec) + "\n")
+        relock_heap(locked)
+        if self.release is not None:
+            self.release()
 
-    def emit(self, kind, *fields):
-        self.emit_at(self.clock(), kind, *fields)
+    def emit(self, kind, a=_NO, b=_NO, c=_NO, d=_NO, e=_NO):
+        self.emit_at(self.clock(), kind, a, b, c, d, e)
 
     # --- called by the board (simulated or real) ---
     def edge(self, pin, level, t_us):
@@ -33,10 +74,15 @@ class Tracer:
 
     def callback_error(self, exc):
         # The port prints an exception from a scheduled callback and goes on.
+        locked = unlock_heap()
         if exc is not self.traced:
             self.exception(exc, "callback")
         self.traced = None
         self.emit("out", format_exception(exc))
+        relock_heap(locked)
+
+    def stats(self, high_water):
+        self.emit("stats", high_water)
 
     # --- what the program does ---
     def print(self, *args, sep=" ", end="\n", file=None):
@@ -54,9 +100,11 @@ class Tracer:
         self.emit("print", text)
 
     def exception(self, exc, where):
+        locked = unlock_heap()
         path, line = where_raised(exc)
         msg = str(exc) if exc.args else ""
         self.emit("exc", type(exc).__name__, msg, path, line, where)
+        relock_heap(locked)
 
     def end(self, reason, exit):
         self.emit("end", reason, exit)
@@ -126,20 +174,23 @@ def traced_machine(base, tr):
         def __repr__(self):
             return repr(self._p)
 
-        def value(self, *args):
-            if not args:
+        def value(self, x=_NO):
+            if x is _NO:
                 return self._p.value()
-            self._p.value(*args)
-            tr.emit("write", self._id, 1 if args[0] else 0)
+            tr.emit("write", self._id, 1 if x else 0)
+            self._p.value(x)
 
-        def __call__(self, *args):
-            return self.value(*args)
+        def __call__(self, x=_NO):
+            return self.value(x)
 
         def on(self):
             self.value(1)
 
         def off(self):
             self.value(0)
+
+        def toggle(self):
+            self.value(1 - self._p.value())
 
         def irq(self, handler=None, trigger=None, **kwargs):
             if trigger is None:
@@ -201,16 +252,26 @@ def traced_machine(base, tr):
     m.Signal = Signal
     m.disable_irq = disable_irq
     m.enable_irq = enable_irq
+    if tr.hold is not None:
+        guard_all(tr, m, (Pin, Timer, base.Signal, base.IRQ))
     return m
 
 
 def _wrap(tr, handler, arg, source):
-    # Runs the program's handler with enter/leave events around it.
+    # Runs the program's handler with enter/leave events around it; in strict mode
+    # with the heap locked, so that the first allocation names its line.
     def traced(_):
         tr.emit("enter", source)
         tr.in_handler += 1
         try:
-            handler(arg)
+            if tr.strict:
+                micropython.heap_lock()
+                try:
+                    handler(arg)
+                finally:
+                    micropython.heap_unlock()
+            else:
+                handler(arg)
         except BaseException as e:
             tr.exception(e, "handler")
             tr.traced = e
@@ -249,4 +310,67 @@ def traced_time(base, tr):
     t.sleep = sleep
     t.sleep_ms = sleep_ms
     t.sleep_us = sleep_us
+    if tr.hold is not None:
+        guard_all(tr, t)
     return t
+
+
+# --- the sim: API calls stand in for the port's C code ---
+
+_FAST = ("value", "__call__", "on", "off", "toggle", "trigger", "deinit")
+
+
+def guard(tr, f, fast=False):
+    # An API call on the sim: atomic (no callbacks inside), charged by the board alone,
+    # and, like the port's C, working with the heap locked. `fast` ones take at most 3
+    # positional arguments and allocate nothing to be called.
+    hold = tr.hold
+    release = tr.release
+    if fast:
+
+        def guarded_fast(a=_NO, b=_NO, c=_NO):
+            hold()
+            locked = unlock_heap()
+            try:
+                if a is _NO:
+                    return f()
+                if b is _NO:
+                    return f(a)
+                if c is _NO:
+                    return f(a, b)
+                return f(a, b, c)
+            finally:
+                relock_heap(locked)
+                release()
+
+        return guarded_fast
+
+    def guarded(*args, **kwargs):
+        hold()
+        locked = unlock_heap()
+        try:
+            return f(*args, **kwargs)
+        finally:
+            relock_heap(locked)
+            release()
+
+    return guarded
+
+
+def _is_function(f):
+    # Python code (plain or closure), not a builtin or a class.
+    return type(f).__name__ in ("function", "closure")
+
+
+def guard_all(tr, module, classes=()):
+    for key in dir(module):
+        f = getattr(module, key)
+        if not key.startswith("_") and _is_function(f):
+            setattr(module, key, guard(tr, f, key != "Signal"))
+    for cls in classes:
+        for key in dir(cls):
+            if key.startswith("__") and key not in ("__init__", "__call__", "__repr__"):
+                continue
+            f = cls.__dict__.get(key)
+            if f is not None and _is_function(f):
+                setattr(cls, key, guard(tr, f, key in _FAST))

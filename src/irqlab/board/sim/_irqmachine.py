@@ -4,6 +4,7 @@
 import _irqsim as sim
 
 _P = sim.profile
+_NO = object()  # "argument not given": no *args, so a call allocates nothing
 _C = _P["pin"]
 
 
@@ -82,15 +83,15 @@ class Pin:
             return 0
         return None
 
-    def value(self, *args):
+    def value(self, x=_NO):
         _charge()
-        if not args:
+        if x is _NO:
             return sim.level_of(self._id)
-        self._write(1 if args[0] else 0)
+        self._write(1 if x else 0)
         return None
 
-    def __call__(self, *args):
-        return self.value(*args)
+    def __call__(self, x=_NO):
+        return self.value(x)
 
     def on(self):
         self.value(1)
@@ -109,6 +110,8 @@ class Pin:
 
     def irq(self, handler=None, trigger=None, **kwargs):
         _charge()
+        if self._id in _P["no_irq"]:
+            raise OSError("pin does not have IRQ capabilities")
         _irq_kwargs(kwargs)
         if trigger is None:
             trigger = Pin.IRQ_FALLING | Pin.IRQ_RISING
@@ -155,14 +158,14 @@ class Signal:
         self._pin = pin
         self._invert = 1 if invert else 0
 
-    def value(self, *args):
-        if not args:
+    def value(self, x=_NO):
+        if x is _NO:
             return self._pin.value() ^ self._invert
-        self._pin.value((1 if args[0] else 0) ^ self._invert)
+        self._pin.value((1 if x else 0) ^ self._invert)
         return None
 
-    def __call__(self, *args):
-        return self.value(*args)
+    def __call__(self, x=_NO):
+        return self.value(x)
 
     def on(self):
         self.value(1)

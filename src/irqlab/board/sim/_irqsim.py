@@ -15,10 +15,16 @@ _sched = _ump.schedule
 now = 0  # virtual nanoseconds since the scenario started
 end = 0  # when the scenario ends
 next_due = 0  # the earliest of: next world edge, next timer event, the end
-queue = []  # the modelled MICROPY_SCHEDULER queue: (function, argument)
+# The modelled MICROPY_SCHEDULER queue: a ring of `depth` slots, preallocated so that
+# queueing allocates nothing (it happens inside an ISR, maybe with the heap locked).
+q_func = []
+q_arg = []
+q_head = 0
+q_len = 0
 depth = 8
-busy = 0  # > 0 while the simulator's own loops run: their pending checks are free
+busy = 0  # > 0 while the board's own code runs (simulator, tracing): free, no callbacks
 in_cb = 0  # > 0 while a callback runs: the scheduler is locked, as on the board
+high_water = 0  # the most callbacks the queue ever held
 masked = 0  # > 0 between disable_irq() and the matching enable_irq()
 latched = []  # IRQ sources that fired while masked (one latch per source)
 halted = False
@@ -53,6 +59,9 @@ def configure(cfg, trace, stop):
     BYTE_NS = profile["uart_byte_ns"]
     FIFO = profile["uart_fifo"]
     depth = profile["depth"]
+    for _ in range(depth):
+        q_func.append(None)
+        q_arg.append(None)
     world = cfg["world"]
     end = cfg["duration_us"] * 1000
     edges = [[e[0] * 1000, e[1], e[2]] for e in world["edges"]]
@@ -86,13 +95,26 @@ def tick(_):
     # One VM pending check of the main thread.
     global now
     _sched(tick, None)
-    if busy or in_cb or halted:
+    if busy or halted:
         return
     now += C_CHECK
     if now >= next_due:
         _deliver()
-    if queue:
+    if q_len and not in_cb:
         _run_one()
+
+
+def hold():
+    # Entering the board's own code (an API call, the tracing layer): its Python
+    # stands in for the port's C, so its pending checks cost nothing and run no
+    # callbacks. The call's cost is charged explicitly.
+    global busy
+    busy += 1
+
+
+def release():
+    global busy
+    busy -= 1
 
 
 def charge(ns):
@@ -116,8 +138,10 @@ def _plan():
 
 def _deliver():
     # Everything that happened up to `now`, in time order, as the ISRs would see it.
+    # The ISRs are C on the board: they work even when the program locked the heap.
     global _ei, busy
     busy += 1
+    locked = unlock_heap()
     while True:
         t_edge = edges[_ei][0] if _ei < len(edges) else end + 1
         timer = None
@@ -134,10 +158,30 @@ def _deliver():
             set_input(e[1], e[2], e[0])
         else:
             timer.fire()
+    relock_heap(locked)
     busy -= 1
     if now >= end:
         halt()
     _plan()
+
+
+def unlock_heap():
+    # Unlock the heap completely and say how deep it was locked (the port has no
+    # heap_locked(), and heap_unlock() below depth 0 wraps around).
+    n = 0
+    while True:
+        try:
+            bytearray(1)
+            return n
+        except MemoryError:
+            _ump.heap_unlock()
+            n += 1
+
+
+def relock_heap(n):
+    while n > 0:
+        _ump.heap_lock()
+        n -= 1
 
 
 def halt():
@@ -190,30 +234,51 @@ def fire(source, handler, arg):
 
 
 def enqueue(handler, arg, source):
-    if len(queue) >= depth:
+    if q_len >= depth:
         tracer.drop(source, now // 1000)
         return False
-    queue.append((handler, arg))
+    _push(handler, arg)
     return True
 
 
 def schedule(func, arg):
     # micropython.schedule() from Python code.
-    if len(queue) >= depth:
+    if q_len >= depth:
         raise RuntimeError("schedule queue full")
-    queue.append((func, arg))
+    _push(func, arg)
+
+
+def _push(func, arg):
+    global q_len, high_water
+    i = (q_head + q_len) % depth
+    q_func[i] = func
+    q_arg[i] = arg
+    q_len += 1
+    if q_len > high_water:
+        high_water = q_len
 
 
 def _run_one():
-    global in_cb
-    func, arg = queue.pop(0)
+    # One queued callback, as mp_sched_run_pending runs it: protected, with the
+    # scheduler locked. Its own code is the program's: it costs time.
+    global in_cb, busy, q_head, q_len
+    func = q_func[q_head]
+    arg = q_arg[q_head]
+    q_func[q_head] = None
+    q_arg[q_head] = None
+    q_head = (q_head + 1) % depth
+    q_len -= 1
+    saved = busy
+    busy = 0
     in_cb += 1
     charge(C_IRQ)
     try:
         func(arg)
     except BaseException as e:  # the port prints it and carries on
+        busy = 1
         tracer.callback_error(e)
     in_cb -= 1
+    busy = saved
 
 
 def mask():
@@ -227,10 +292,8 @@ def unmask(state):
     masked = state
     if masked or not latched:
         return
-    pending = latched[:]
-    del latched[:]
-    for source in pending:
-        source.refire()
+    while latched:
+        latched.pop(0).refire()
 
 
 def print_bytes(n):
@@ -252,7 +315,7 @@ def sleep_ns(ns):
     global now
     target = now + ns
     while not halted:
-        if queue and not in_cb and now + quiet < target:
+        if q_len and not in_cb and now + quiet < target:
             _run_one()
             continue
         if now >= target:
@@ -266,7 +329,7 @@ def sleep_ns(ns):
 
 def idle():
     charge(C_CALL)
-    if queue and not in_cb:
+    if q_len and not in_cb:
         _run_one()
 
 
