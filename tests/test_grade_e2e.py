@@ -14,7 +14,7 @@ import sys
 import threading
 import time
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -226,6 +226,15 @@ def _processes_mentioning(text: str) -> list[str]:
     return found
 
 
+def _wait_for(condition: Callable[[], bool], seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True
+
+
 def test_killing_the_grader_kills_its_workers_and_a_rerun_finishes(tmp_path: Path) -> None:
     folder = tmp_path / "class"
     folder.mkdir()
@@ -239,17 +248,20 @@ def test_killing_the_grader_kills_its_workers_and_a_rerun_finishes(tmp_path: Pat
     env = {**os.environ, "IRQLAB_COURSE": str(COURSE), "TMPDIR": str(scratch)}
     argv = [sys.executable, "-m", "irqlab", "grade", str(folder), "--lab", "1", "--out", str(out)]
     grader = subprocess.Popen([*argv, "--jobs", "2"], env=env, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 60
-    while len(list((out / "results").glob("*.json"))) < 2 and time.monotonic() < deadline:
-        time.sleep(0.05)
-    time.sleep(1.0)  # two stuck workers are running now
-    assert len(_processes_mentioning(str(scratch))) >= 2
+
+    def stuck_running() -> bool:
+        graded = len(list((out / "results").glob("*.json"))) == 2
+        return graded and len(_processes_mentioning(str(scratch))) >= 2
+
+    assert _wait_for(stuck_running, 60), "the stuck submissions never started"
+    time.sleep(0.5)
     grader.send_signal(signal.SIGKILL)
     grader.wait()
     done = {p.stem for p in (out / "results").glob("*.json")}
     assert done == {"a0", "a1"}
-    time.sleep(2.0)  # far less than the 20 s the stuck runs would take on their own
-    assert _processes_mentioning(str(scratch)) == [], "workers outlived the grader"
+    # far less than the 20 s the stuck runs would take on their own
+    gone = _wait_for(lambda: not _processes_mentioning(str(scratch)), 5)
+    assert gone, f"workers outlived the grader: {_processes_mentioning(str(scratch))}"
     stamps = {s: (out / "results" / f"{s}.json").stat().st_mtime_ns for s in done}
 
     for name in stuck:  # the rest can now be graded quickly

@@ -48,6 +48,8 @@ class WorkerSpec:
     def env(self) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if k in KEPT_ENV}
         env.update(IRQLAB_COURSE=str(self.course), IRQLAB_SANDBOX=self.sandbox)
+        env["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"  # only irqlab's plugin: other installed
+        # pytest plugins must not change a grade
         return env
 
 
