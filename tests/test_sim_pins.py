@@ -30,11 +30,11 @@ ESP8266_CONSTANTS = {
 }
 ALL_NAMES = sorted(set(ESP32_CONSTANTS) | {"DRIVE_0"})
 
-CONSTANTS = """
+CONSTANTS = f"""
 import json
 from machine import Pin
-print(json.dumps({k: getattr(Pin, k) for k in %r if hasattr(Pin, k)}))
-""" % (ALL_NAMES,)
+print(json.dumps({{k: getattr(Pin, k) for k in {ALL_NAMES!r} if hasattr(Pin, k)}}))
+"""
 
 
 def test_esp32_pin_constants() -> None:

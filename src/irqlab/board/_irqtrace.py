@@ -357,9 +357,21 @@ def guard(tr, f, fast=False):
     return guarded
 
 
+def _closure():
+    x = 0
+
+    def inner():
+        return x
+
+    return inner
+
+
+_CODE_TYPES = (type(_name), type(_closure()))  # builtins are "function" too, but other types
+
+
 def _is_function(f):
     # Python code (plain or closure), not a builtin or a class.
-    return type(f).__name__ in ("function", "closure")
+    return type(f) in _CODE_TYPES
 
 
 def guard_all(tr, module, classes=()):

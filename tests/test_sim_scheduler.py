@@ -1,0 +1,357 @@
+"""Soft IRQs go through the port's scheduler queue (SEMANTICS.md: The scheduler, IRQ masking,
+Hard IRQs and the heap)."""
+
+from __future__ import annotations
+
+import pytest
+from programs.simrun import lines, ok, run_source
+
+from irqlab.scenario import Button, Press, Scenario, SquareWave
+
+# A callback toggles the jumpered GPIO4 twenty times: twenty edges on GPIO5 while the
+# scheduler is locked. The queue takes `depth` of them; the rest are dropped, silently.
+BURST = """
+import micropython, time
+from machine import Pin
+runs = 0
+def on_edge(pin):
+    global runs
+    runs += 1
+def burst(_):
+    for i in range(20):
+        out.value(i % 2 == 0)
+out = Pin(4, Pin.OUT, value=0)
+Pin(5, Pin.IN).irq(on_edge)
+micropython.schedule(burst, None)
+time.sleep_ms(20)
+print(runs)
+"""
+
+
+@pytest.mark.parametrize(("board", "depth"), [("esp32", 8), ("esp8266", 4)])
+def test_queue_depth_and_silent_drops(board: str, depth: int) -> None:
+    r = ok(run_source(BURST, board=board))
+    assert lines(r) == [str(depth)]
+    assert len(r.trace.edges(5)) == 20
+    assert len(r.trace.drops()) == 20 - depth
+    assert {e["source"] for e in r.trace.drops()} == {"pin5"}
+    assert "Traceback" not in r.stdout  # dropped without a word
+    assert r.extra["queue_high_water"] == depth
+
+
+def test_a_long_handler_loses_edges_of_a_fast_signal() -> None:
+    # 2 kHz square wave: 4 edges a millisecond; the handler busy-loops for ~5 ms.
+    scenario = Scenario(world=(SquareWave(pin=5, hz=2000, start=0.01, stop=0.03),), seconds=0.1)
+    r = run_source(
+        """
+        import time
+        from machine import Pin
+        runs = 0
+        def slow(pin):
+            global runs
+            runs += 1
+            t = time.ticks_us()
+            while time.ticks_diff(time.ticks_us(), t) < 5000:
+                pass
+        Pin(5, Pin.IN).irq(slow)
+        time.sleep_ms(80)
+        print(runs)
+        """,
+        scenario,
+    )
+    ok(r)
+    edges, drops = len(r.trace.edges(5)), len(r.trace.drops())
+    assert edges == 80
+    assert drops > 0
+    assert int(lines(r)[0]) == edges - drops
+    runs = r.trace.handler_runs("pin5")
+    assert all(run.duration_us is not None and run.duration_us >= 5000 for run in runs)
+
+
+def test_one_callback_per_pending_check_and_none_in_straight_line_code() -> None:
+    # The unix port's own scheduler gives exactly this order for this program: a
+    # `for` loop over range(3) has 5 pending checks (its first jump, then one
+    # conditional branch per test), one callback each; the sixth waits.
+    r = run_source("""
+        import micropython
+        log = []
+        micropython.schedule(log.append, "a")
+        micropython.schedule(log.append, "b")
+        micropython.schedule(log.append, "c")
+        micropython.schedule(log.append, "d")
+        micropython.schedule(log.append, "e")
+        micropython.schedule(log.append, "f")
+        log.append("straight")
+        log.append("line")
+        for i in range(3):
+            log.append(i)
+        print(log)
+    """)
+    assert lines(ok(r)) == ["['straight', 'line', 'a', 'b', 0, 'c', 1, 'd', 2, 'e']"]
+
+
+def test_callbacks_run_while_sleeping() -> None:
+    scenario = Scenario(world=(Button(pin=5),), timeline=(Press(at=0.05, hold=0.01),), seconds=0.3)
+    r = run_source(
+        """
+        import time
+        from machine import Pin
+        def handler(pin):
+            print("edge", pin.value(), time.ticks_ms())
+        Pin(5, Pin.IN).irq(handler, Pin.IRQ_FALLING)
+        time.sleep(0.2)
+        print("woke", time.ticks_ms())
+        """,
+        scenario,
+    )
+    ok(r)
+    (run,) = r.trace.handler_runs("pin5")
+    assert 50_000 < run.start_us < 50_500  # within half a millisecond of the press
+    assert lines(r)[0] == "edge 0 50"
+    assert lines(r)[1] == "woke 200"
+
+
+@pytest.mark.parametrize(("board", "runs_inside"), [("esp32", False), ("esp8266", True)])
+def test_short_sleep_us_runs_no_callbacks_on_esp32(board: str, runs_inside: bool) -> None:
+    r = ok(
+        run_source(
+            """
+            import time
+            from machine import Pin
+            out = Pin(4, Pin.OUT, value=0)
+            Pin(5, Pin.IN).irq(lambda p: None)
+            out.value(1)
+            time.sleep_us(100)
+            time.sleep_us(1)
+            for i in range(3):
+                pass
+            """,
+            board=board,
+        )
+    )
+    kinds = [e["kind"] for e in r.trace if e["kind"] in ("sleep", "enter")]
+    assert kinds == (["sleep", "enter", "sleep"] if runs_inside else ["sleep", "sleep", "enter"])
+
+
+def test_a_long_sleep_us_runs_callbacks_except_in_its_last_150_us() -> None:
+    r = ok(
+        run_source("""
+            import time
+            from machine import Pin
+            out = Pin(4, Pin.OUT, value=0)
+            Pin(5, Pin.IN).irq(lambda p: None)
+            out.value(1)
+            time.sleep_us(1000)
+        """)
+    )
+    (sleep,) = r.trace.of("sleep")
+    (run,) = r.trace.handler_runs("pin5")
+    assert sleep["t_us"] <= run.start_us < sleep["t_us"] + 100
+
+
+def test_idle_and_lightsleep_run_callbacks() -> None:
+    r = ok(
+        run_source("""
+            import machine, micropython
+            log = []
+            micropython.schedule(log.append, "idle")
+            machine.idle()
+            log.append("after idle")
+            micropython.schedule(log.append, "light")
+            machine.lightsleep(5)
+            log.append("after lightsleep")
+            print(log)
+        """)
+    )
+    assert lines(r) == ["['idle', 'after idle', 'light', 'after lightsleep']"]
+
+
+def test_exception_in_callback_is_printed_swallowed_and_irq_stays_enabled() -> None:
+    r = run_source("""
+        import time
+        from machine import Pin
+        def handler(pin):
+            raise ValueError("boom")
+        out = Pin(4, Pin.OUT, value=0)
+        Pin(5, Pin.IN).irq(handler)
+        for level in (1, 0, 1):
+            out.value(level)
+            time.sleep_ms(1)
+        print("main goes on")
+    """)
+    assert r.stopped == "exit" and r.exit == 0
+    assert len(r.trace.handler_runs("pin5")) == 3
+    assert r.stdout.count("ValueError: boom") == 3
+    assert 'File "main.py", line 5, in handler' in r.stdout
+    assert r.stdout.rstrip().endswith("main goes on")
+    assert [e["where"] for e in r.trace.exceptions()] == ["handler"] * 3
+
+
+@pytest.mark.parametrize(("board", "depth"), [("esp32", 8), ("esp8266", 4)])
+def test_schedule_raises_when_the_queue_is_full(board: str, depth: int) -> None:
+    # Straight-line code has no pending check: nothing runs, the queue fills up.
+    calls = "\n".join(f"    micropython.schedule(f, {i})\n    n += 1" for i in range(9))
+    r = run_source(
+        "import micropython\nf = lambda x: None\nn = 0\ntry:\n" + calls + "\n"
+        "except RuntimeError as e:\n    print(n, e)\n",
+        board=board,
+    )
+    assert lines(ok(r)) == [f"{depth} schedule queue full"]
+
+
+MASKED = """
+import machine, time
+from machine import Pin
+runs = []
+def handler(pin):
+    runs.append(time.ticks_us())
+out = Pin(4, Pin.OUT, value=0)
+Pin(5, Pin.IN).irq(handler)
+state = machine.disable_irq()
+for i in range(6):
+    out.value(1 - out.value())
+t = time.ticks_us()
+while time.ticks_diff(time.ticks_us(), t) < 200:
+    pass
+machine.enable_irq(state)
+time.sleep_ms(1)
+print(len(runs))
+"""
+
+
+def test_masked_irqs_latch_one_edge_per_pin() -> None:
+    r = ok(run_source(MASKED))
+    assert len(r.trace.edges(5)) == 6
+    assert lines(r) == ["1"]
+    ((start, end),) = r.trace.masked_spans()
+    (run,) = r.trace.handler_runs("pin5")
+    assert run.start_us >= end  # it fired once IRQs came back
+    assert r.trace.drops() == []  # lost in the latch, not in the queue
+    assert r.extra["longest_masked_us"] == end - start >= 200
+
+
+def test_queued_callbacks_still_run_inside_a_masked_section() -> None:
+    r = ok(
+        run_source("""
+            import machine, time
+            from machine import Pin
+            out = Pin(4, Pin.OUT, value=0)
+            Pin(5, Pin.IN).irq(lambda p: None)
+            out.value(1)            # queued now...
+            state = machine.disable_irq()
+            for i in range(3):      # ...and run at the first pending check
+                pass
+            machine.enable_irq(state)
+        """)
+    )
+    ((start, end),) = r.trace.masked_spans()
+    (run,) = r.trace.handler_runs("pin5")
+    assert start <= run.start_us < end
+
+
+def test_heap_lock_message_and_unlock_depth() -> None:
+    r = run_source("""
+        import micropython
+        failed = bytearray(1)
+        micropython.heap_lock()
+        micropython.heap_lock()
+        try:
+            x = [1, 2, 3]
+        except MemoryError as e:
+            failed[0] = 1
+            err = e  # allocates: raises again, caught below
+        """)
+    assert r.trace.exceptions("main")[0]["message"] == "memory allocation failed, heap is locked"
+    r = run_source("""
+        import micropython
+        depth = [None, None]  # storing into it allocates nothing
+        micropython.heap_lock()
+        micropython.heap_lock()
+        depth[0] = micropython.heap_unlock()
+        depth[1] = micropython.heap_unlock()
+        print(depth[0], depth[1])
+        try:
+            micropython.heap_lock()
+            x = [1, 2, 3]
+        except MemoryError as e:
+            micropython.heap_unlock()
+            print(e)
+    """)
+    assert lines(ok(r)) == ["1 0", "memory allocation failed, heap is locked"]
+
+
+def test_handlers_that_do_not_allocate_run_with_the_heap_locked() -> None:
+    # Pin calls, ticks and schedule allocate nothing on the board: nor on the sim.
+    r = run_source("""
+        import micropython, time
+        from machine import Pin
+        buf = bytearray(4)
+        def later(n):
+            print("later", n, buf[0])
+        def handler(pin):
+            micropython.heap_lock()
+            buf[0] = pin.value()
+            t = time.ticks_us()
+            led.value(1)
+            micropython.schedule(later, 7)
+            micropython.heap_unlock()
+        led = Pin(2, Pin.OUT)
+        out = Pin(4, Pin.OUT, value=0)
+        Pin(5, Pin.IN).irq(handler, Pin.IRQ_RISING)
+        out.value(1)
+        time.sleep_ms(2)
+    """)
+    assert lines(ok(r)) == ["later 7 1"]
+
+
+def test_alloc_emergency_exception_buf_exists_on_both_boards() -> None:
+    for board in ("esp32", "esp8266"):
+        r = run_source(
+            "import micropython\nprint(micropython.alloc_emergency_exception_buf(100))",
+            board=board,
+        )
+        assert lines(ok(r)) == ["None"]
+
+
+STRICT = """
+import time
+from machine import Pin
+events = []
+def handler(pin):
+    n = pin.value()
+    events.append(str(n))
+out = Pin(4, Pin.OUT, value=0)
+Pin(5, Pin.IN).irq(handler)
+out.value(1)
+time.sleep_ms(1)
+print("done", len(events))
+"""
+
+
+def test_strict_isr_names_the_line_that_allocates() -> None:
+    relaxed = ok(run_source(STRICT))
+    assert lines(relaxed) == ["done 1"]
+    strict = run_source(STRICT, strict_isr=True)
+    (exc,) = strict.trace.exceptions("handler")
+    assert (exc["type"], exc["line"]) == ("MemoryError", 7)
+    assert exc["message"] == "memory allocation failed, heap is locked"
+    assert lines(strict)[-1] == "done 0"
+
+
+def test_a_flag_handler_passes_strict_isr() -> None:
+    r = run_source(
+        """
+        import time
+        from machine import Pin
+        flag = bytearray(1)
+        def handler(pin):
+            flag[0] = 1
+        out = Pin(4, Pin.OUT, value=0)
+        Pin(5, Pin.IN).irq(handler)
+        out.value(1)
+        time.sleep_ms(1)
+        print(flag[0])
+        """,
+        strict_isr=True,
+    )
+    assert lines(ok(r)) == ["1"]
