@@ -4,9 +4,10 @@ When IRQLAB_SANDBOX is set (the grader sets it for its workers), irqlab.runner p
 MicroPython command through `confine()`. Two layers:
 
 - bubblewrap, when it works here: no network, own PID/IPC/UTS namespaces, a fresh small
-  /tmp, no shell, and a filesystem made only of read-only binds of what MicroPython needs
-  (the Python install, the board code, the run's config folder and the submission's own
-  copy). The course's solutions, checks and other submissions are simply not there.
+  /tmp, no shell, no /proc, and a filesystem made only of read-only binds of what
+  MicroPython needs (the Python install, the board code, the run's config folder and the
+  submission's own copy). The course's solutions, checks and other submissions are simply
+  not there.
 - resource limits, always: address space, CPU seconds, file size, process count, and death
   with the parent. RLIMIT_NPROC does not bind root; there the PID namespace, the missing
   shell and the address-space cap bound what a program can start.
@@ -109,7 +110,7 @@ def verify(returncode: int | None, stderr: bytes, started: bool) -> None:
 def bwrap_args(readable: Iterable[Path]) -> list[str]:
     args = ["bwrap", "--unshare-all", "--unshare-user", *_if_known("--disable-userns")]
     args += ["--uid", NOBODY, "--gid", NOBODY, "--cap-drop", "ALL"]
-    args += ["--die-with-parent", "--new-session", "--proc", "/proc", "--dev", "/dev"]
+    args += ["--die-with-parent", "--new-session", "--dev", "/dev"]
     args += [*_if_known("--size", str(TMP_BYTES)), "--tmpfs", "/tmp"]
     args += _system_binds()
     for path in _outermost([*python_paths(), *(Path(p) for p in readable)]):
