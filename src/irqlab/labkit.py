@@ -34,12 +34,12 @@ def msec(d_us: int) -> str:
 
 
 def moments(times: Sequence[int]) -> str:
-    """'1.000, 2.000 and 3.000 s' (at most MAX_LISTED, then '…'); 'nowhere' for none."""
+    """'1.000, 2.000 and 3.000 s' (at most MAX_LISTED, then 'and N more'); 'nowhere' for none."""
     if not times:
         return "nowhere"
     shown = [f"{t / 1e6:.3f}" for t in times[:MAX_LISTED]]
     if len(times) > MAX_LISTED:
-        return ", ".join(shown) + f", … ({len(times)} in all) s"
+        return ", ".join(shown) + f" s and {len(times) - MAX_LISTED} more"
     if len(shown) == 1:
         return shown[0] + " s"
     return ", ".join(shown[:-1]) + " and " + shown[-1] + " s"
