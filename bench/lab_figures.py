@@ -119,8 +119,11 @@ def lab3() -> None:
             f"  {e.kind} at {e.start_us / 1e6:.3f} s: {closing} edges in {spread:.2f} ms, "
             f"{opening} on release, {ran} handler runs"
         )
-    wave("labs/03-debounce/main.py", m.RELEASES, 0.899, 0.911, led=False)
-    for path in ("tests/bad/03-debounce/lockout_only.py", "solutions/03-debounce/main.py"):
+    for path in (
+        "labs/03-debounce/main.py",
+        "tests/bad/03-debounce/lockout_only.py",
+        "solutions/03-debounce/main.py",
+    ):
         wave(path, m.RELEASES, 0.85, 1.25, led=False)
 
 

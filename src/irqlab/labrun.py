@@ -79,7 +79,7 @@ def waveforms(result: Run) -> str:
     """The whole run, then a close-up of the first press (or approach, or glitch)."""
     args = {
         "pins": sorted(result.compiled.idle) or [5],
-        "outputs": sorted({e["pin"] for e in result.trace.of("write")}) or [2],
+        "outputs": sorted({e["pin"] for e in result.trace.of("write")}),
         "idle": result.compiled.idle,
         "episodes": result.compiled.episodes,
     }
