@@ -94,6 +94,7 @@ def test_no_shell_no_secrets_and_a_small_private_tmp(
     body = f"""
 import os
 print("SHELL", os.system("true"))
+print("PROC", "proc" in os.listdir("/"))
 print("SECRET", os.getenv("IRQLAB_TEST_SECRET"))
 print("HOST TMP", {str(marker)!r}.split("/")[-1] in os.listdir("/tmp"))
 try:
@@ -109,7 +110,7 @@ except OSError as e:
     finally:
         marker.unlink()
         Path("/tmp/big").unlink(missing_ok=True)
-    assert "SHELL 0" not in out and "SECRET None" in out, out
+    assert "SHELL 0" not in out and "SECRET None" in out and "PROC False" in out, out
     assert "HOST TMP False" in out and "DISK FULL" in out and "WROTE" not in out, out
 
 
