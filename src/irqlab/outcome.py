@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from irqlab.runner import MAX_PRINTED, Run
 
+STUCK_US = 1_000_000  # a handler still running this long at the end never returns
+
 
 def _where(exc: dict[str, object]) -> str:
     if exc.get("file") and exc.get("line"):
@@ -25,14 +27,22 @@ def problem(run: Run) -> str | None:
             f"the program printed more than {MAX_PRINTED:,} characters, so it was stopped "
             "(is a print inside a loop that never waits?)"
         )
+    end_us = run.virtual_s * 1_000_000
+    stuck = [
+        r
+        for r in run.trace.handler_runs()
+        if r.end_us is None and (run.stopped == "timeout" or end_us - r.start_us >= STUCK_US)
+    ]
+    if stuck and run.stopped in ("scenario", "timeout"):
+        return (
+            f"the handler for {stuck[0].source} started at {stuck[0].start_us / 1e6:.3f} s "
+            "and never returned, so nothing else could run (is there an endless loop in it?)"
+        )
     if run.stopped == "timeout":
-        stuck = [r for r in run.trace.handler_runs() if r.end_us is None]
-        if stuck:
-            return (
-                f"the handler for {stuck[0].source} started at {stuck[0].start_us / 1e6:.3f} s "
-                "and never returned"
-            )
-        return "the program stopped responding"
+        return (
+            f"the program stopped responding: {run.wall_s:.0f} s of real time went by inside "
+            "one step (a huge computation?)"
+        )
     if run.stopped == "crash":
         last = run.stderr.strip().splitlines()[-1:] or [f"exit status {run.exit}"]
         return f"MicroPython itself crashed ({last[0]})"

@@ -208,17 +208,28 @@ def traced_machine(base, tr):
 
     class Timer:
         def __init__(self, id, *args, **kwargs):
-            self._t = base.Timer(id)
             self._id = id
-            if args or kwargs:
-                self.init(*args, **kwargs)
+            if not (args or kwargs):
+                self._t = base.Timer(id)
+                return
+            cb = kwargs.get("callback")
+            self._t = base.Timer(id, *args, **self._wrapped(kwargs))
+            self._started(kwargs, cb)
+
+        def _wrapped(self, kwargs):
+            cb = kwargs.get("callback")
+            if cb is None:
+                return kwargs
+            kw = dict(kwargs)
+            kw["callback"] = _wrap(tr, cb, self, "timer%d" % self._id)
+            return kw
+
+        def _started(self, kwargs, cb):
+            tr.emit("timer", self._id, kwargs.get("mode", 1), _name(cb) if cb else None)
 
         def init(self, *args, **kwargs):
-            cb = kwargs.get("callback")
-            if cb is not None:
-                kwargs["callback"] = _wrap(tr, cb, self, "timer%d" % self._id)
-            self._t.init(*args, **kwargs)
-            tr.emit("timer", self._id, kwargs.get("mode", 1), _name(cb) if cb else None)
+            self._t.init(*args, **self._wrapped(kwargs))
+            self._started(kwargs, kwargs.get("callback"))
 
         def deinit(self):
             self._t.deinit()

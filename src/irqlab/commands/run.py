@@ -33,6 +33,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--seed", type=int, default=0, metavar="N", help="seed for the world's randomness"
     )
+    p.add_argument(
+        "--strict-isr",
+        action="store_true",
+        help="run handlers with the heap locked: the first allocation in one stops it, at its line",
+    )
     p.add_argument("--json", action="store_true", help="print one JSON object: exit, stdout, trace")
 
 
@@ -47,9 +52,9 @@ def main(args: argparse.Namespace) -> int:
     if labrun.is_lab_number(args.file):
         return labrun.main(args)
     scenario = Scenario(seconds=args.seconds, seed=args.seed)
-    result = run(args.file, scenario, board=args.board)
+    result = run(args.file, scenario, board=args.board, strict_isr=args.strict_isr)
     if args.json:
-        print(json.dumps(result.to_json()))
+        print(json.dumps({**result.to_json(), "problem": problem(result)}))
     else:
         show(result)
     return 0 if problem(result) is None else 1
