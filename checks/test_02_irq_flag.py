@@ -2,8 +2,8 @@
 
 APPROACHES: nine approaches over 11 s, 770 ms apart (start to start): 20 ms ones (shorter
 than slow_job(), so only an interrupt sees them), an 80 ms, a 0.5 s and a 3 s one, after a
-quiet first second. PAIRS: three pairs of 20 ms approaches 60 ms apart, at phases that put at least two
-pairs inside one slow_job() whatever the program's rhythm.
+quiet first second. PAIRS: three pairs of 20 ms approaches 60 ms apart, at phases that put
+at least two pairs inside one slow_job() whatever the program's rhythm.
 """
 
 from __future__ import annotations
