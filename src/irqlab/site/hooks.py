@@ -1,0 +1,53 @@
+"""MkDocs hooks for the course site (mkdocs.yml: `hooks: [src/irqlab/site/hooks.py]`).
+
+- the Labs section of the navigation follows course.toml;
+- reference.md is written from the `irqlab` command's own argparse definitions;
+- `{{ irqlab_figure(...) }}` and `{{ irqlab_number(...) }}` in a page are filled by running
+  the simulated board (see irqlab.site.figures).
+
+A problem is logged as a warning, so `mkdocs build --strict` fails on it.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from mkdocs.structure.files import File, Files
+
+from irqlab.course import load_course
+from irqlab.site import nav, placeholders, reference
+from irqlab.site.figures import FigureCache
+
+log = logging.getLogger("mkdocs.plugins.irqlab")
+_figures = FigureCache()
+_values: dict[str, str] = {}
+
+
+def on_config(config: Any) -> Any:
+    global _figures
+    _figures = FigureCache()  # a rebuild (mkdocs serve) measures again
+    root = Path(config.config_file_path).parent
+    docs_dir = Path(config.docs_dir)
+    course = load_course(root)
+    _values["repo_url"] = config.repo_url or ""
+    _values["lab_table"] = nav.lab_table(course, docs_dir)
+    entries, missing = nav.lab_entries(course, docs_dir)
+    for problem in missing:
+        log.warning(problem)
+    config.nav = nav.place_labs(config.nav or [], entries, docs_dir)
+    return config
+
+
+def on_files(files: Files, config: Any) -> Files:
+    files.append(File.generated(config, "reference.md", content=reference.markdown()))
+    return files
+
+
+def on_page_markdown(markdown: str, page: Any, config: Any, files: Files) -> str:
+    try:
+        return placeholders.fill(markdown, _figures.get, _values)
+    except KeyError as e:
+        log.warning(f"{page.file.src_uri}: {e.args[0]}")
+        return markdown

@@ -1,0 +1,99 @@
+"""The site's build-time parts: placeholders, the command reference, the labs' navigation and
+the figures' SVG. (The whole site is built and browsed in test_site.py.)"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from irqlab import cli
+from irqlab.course import load_course
+from irqlab.site import experiments, nav, placeholders, reference
+from irqlab.site.figures import Figure, plot_svg
+
+FAKE = Figure("fake", "<svg><text>hi</text></svg>", "a caption with 3 < 4", {"n": "42 ms"})
+
+
+def fake_get(name: str) -> Figure:
+    if name != "fake":
+        raise KeyError(f"no figure named {name!r}")
+    return FAKE
+
+
+def test_a_figure_placeholder_becomes_the_svg_and_its_caption() -> None:
+    out = placeholders.fill('text\n\n{{ irqlab_figure("fake") }}\n\nmore', fake_get, {})
+    assert '<figure class="irqlab-figure" id="figure-fake">' in out
+    assert "<svg><text>hi</text></svg>" in out
+    assert "<figcaption>a caption with 3 &lt; 4</figcaption>" in out
+
+
+def test_a_figure_inside_a_tab_stays_indented_in_it() -> None:
+    out = placeholders.fill('=== "A"\n\n    {{ irqlab_figure("fake") }}\n', fake_get, {})
+    block = out.split('=== "A"\n', 1)[1]
+    assert all(line.startswith("    ") for line in block.splitlines() if line.strip())
+
+
+def test_numbers_and_values_are_filled_inline() -> None:
+    out = placeholders.fill(
+        'worst {{ irqlab_number("fake", "n") }} at {{ repo_url }}', fake_get, {"repo_url": "U"}
+    )
+    assert out == "worst 42 ms at U"
+
+
+def test_an_escaped_placeholder_is_shown_as_written() -> None:
+    out = placeholders.fill('`\\{{ irqlab_figure("nope") }}`', fake_get, {})
+    assert out == '`{{ irqlab_figure("nope") }}`'
+
+
+@pytest.mark.parametrize(
+    "text", ['{{ irqlab_figure("nope") }}', '{{ irqlab_number("fake", "x") }}', "{{ nothing }}"]
+)
+def test_an_unknown_placeholder_is_an_error(text: str) -> None:
+    with pytest.raises(KeyError):
+        placeholders.fill(text, fake_get, {})
+
+
+def test_the_reference_has_every_command_option_and_help_line() -> None:
+    page = reference.markdown()
+    modules = cli.available()
+    for name, parser in reference.subcommands(cli.build_parser()).items():
+        assert f"## irqlab {name}\n" in page
+        assert modules[name].HELP in page
+        for option in parser._option_string_actions:
+            if option not in ("-h", "--help"):
+                assert f"`{option}" in page
+
+
+def test_the_labs_nav_follows_course_toml_and_names_missing_pages(tmp_path: Path) -> None:
+    (tmp_path / "course.toml").write_text(
+        '[[lab]]\nnumber = 2\nslug = "02-b"\ntitle = "B"\n'
+        '[[lab]]\nnumber = 1\nslug = "01-a"\ntitle = "A"\n'
+    )
+    docs = tmp_path / "docs"
+    (docs / "labs").mkdir(parents=True)
+    (docs / "labs" / "01-a.md").write_text("# A\n")
+    entries, missing = nav.lab_entries(load_course(tmp_path), docs)
+    assert entries == [{"1. A": "labs/01-a.md"}]
+    assert len(missing) == 1 and "docs/labs/02-b.md does not exist" in missing[0]
+    placed = nav.place_labs([{"Home": "index.md"}, {"Labs": []}], entries, docs)
+    assert placed == [{"Home": "index.md"}, {"Labs": [{"1. A": "labs/01-a.md"}]}]
+
+
+def test_a_figure_svg_follows_the_page_colour_and_has_its_own_ids() -> None:
+    svg = plot_svg("demo", lambda fig: fig.add_subplot().plot([0, 1], [1, 0]), (3, 2))
+    assert svg.startswith("<svg ") and "currentColor" in svg
+    assert 'id="demo-' in svg and not svg.count('id="figure_1"')
+
+
+def test_polling_experiments_measure_what_the_course_says() -> None:
+    fast = experiments.polling(10, hold_s=0.08, count=10)
+    slow = experiments.polling(1000, hold_s=0.08, count=10)
+    assert fast.missed == 0 and fast.worst_ms <= 12
+    assert slow.missed >= 8
+
+
+def test_a_full_queue_drops_edges_and_a_slow_rate_does_not() -> None:
+    slow, fast = experiments.queue_sweep([200, 5000], work_us=1000, pulses=100)
+    assert slow.dropped == 0 and slow.handled == 100
+    assert fast.dropped > 0 and fast.handled + fast.dropped == 100
