@@ -28,6 +28,8 @@ def _install_sim(cfg, tracer):
     tracer.strict = cfg.get("strict_isr", False)
     tracer.on_print = _irqsim.print_bytes
     tracer.stop = lambda reason, exit: _halt_sim(tracer, _irqsim, reason, exit)
+    tracer.heap_lock = _irqmp.heap_lock
+    tracer.heap_unlock = _irqmp.heap_unlock
     _irqtrace.guard_all(tracer, _irqmp)
     sys.modules["micropython"] = _irqmp
     return _irqmachine, _irqtime, _irqsim.start
@@ -69,7 +71,10 @@ def run_program(folder, main, tracer):
     except SystemExit as e:
         return _exit_code(e)
     except BaseException as e:  # the program's own error: record it as the port shows it
-        _irqtrace.unlock_heap()
+        if tracer.hold is None:
+            _irqtrace.unlock_heap()
+        else:
+            tracer.hold()  # the program is over: the board's code from here on
         g = None
         tracer.exception(e, "main")
         tracer.emit("out", _irqtrace.format_exception(e))

@@ -46,21 +46,31 @@ class Tracer:
         self.hold = None  # the sim: enter/leave the board's own code (free, atomic)
         self.release = None
         self.strict = False  # run handlers with the heap locked
+        self.heap_lock = micropython.heap_lock  # the board's (the sim keeps count)
+        self.heap_unlock = micropython.heap_unlock
 
-    def emit_at(self, t_us, kind, a=_NO, b=_NO, c=_NO, d=_NO, e=_NO):
-        # Tracing costs the program nothing, and works with the heap locked.
+    def _enter(self):
+        # The tracer's own work: free on the sim, and done with the heap unlocked.
         if self.hold is not None:
             self.hold()
-        locked = unlock_heap()
+            return 0
+        return unlock_heap()
+
+    def _leave(self, locked):
+        if self.hold is not None:
+            self.release()
+        else:
+            relock_heap(locked)
+
+    def emit_at(self, t_us, kind, a=_NO, b=_NO, c=_NO, d=_NO, e=_NO):
+        locked = self._enter()
         rec = [t_us, kind]
         for x in (a, b, c, d, e):
             if x is _NO:
                 break
             rec.append(x)
         _write(self._pre + json.dumps(rec) + "\n")
-        relock_heap(locked)
-        if self.release is not None:
-            self.release()
+        self._leave(locked)
 
     def emit(self, kind, a=_NO, b=_NO, c=_NO, d=_NO, e=_NO):
         self.emit_at(self.clock(), kind, a, b, c, d, e)
@@ -74,12 +84,12 @@ class Tracer:
 
     def callback_error(self, exc):
         # The port prints an exception from a scheduled callback and goes on.
-        locked = unlock_heap()
+        locked = self._enter()
         if exc is not self.traced:
             self.exception(exc, "callback")
         self.traced = None
         self.emit("out", format_exception(exc))
-        relock_heap(locked)
+        self._leave(locked)
 
     def stats(self, high_water):
         self.emit("stats", high_water)
@@ -100,11 +110,11 @@ class Tracer:
         self.emit("print", text)
 
     def exception(self, exc, where):
-        locked = unlock_heap()
+        locked = self._enter()
         path, line = where_raised(exc)
         msg = str(exc) if exc.args else ""
         self.emit("exc", type(exc).__name__, msg, path, line, where)
-        relock_heap(locked)
+        self._leave(locked)
 
     def end(self, reason, exit):
         self.emit("end", reason, exit)
@@ -165,8 +175,11 @@ def traced_machine(base, tr):
         def __init__(self, id, *args, **kwargs):
             self._p = base.Pin(id, *args, **kwargs)
             self._id = id
+            if not hasattr(self, "_written"):
+                self._written = None  # the level last written, as traced
             if "value" in kwargs and kwargs["value"] is not None:
-                tr.emit("write", id, 1 if kwargs["value"] else 0)
+                self._written = 1 if kwargs["value"] else 0
+                tr.emit("write", id, self._written)
 
         def init(self, *args, **kwargs):
             return self._p.init(*args, **kwargs)
@@ -177,8 +190,11 @@ def traced_machine(base, tr):
         def value(self, x=_NO):
             if x is _NO:
                 return self._p.value()
-            tr.emit("write", self._id, 1 if x else 0)
-            self._p.value(x)
+            level = 1 if x else 0
+            if level != self._written:  # a write that changes nothing is not news
+                self._written = level
+                tr.emit("write", self._id, level)
+            self._p.value(level)
 
         def __call__(self, x=_NO):
             return self.value(x)
@@ -276,11 +292,11 @@ def _wrap(tr, handler, arg, source):
         tr.in_handler += 1
         try:
             if tr.strict:
-                micropython.heap_lock()
+                tr.heap_lock()
                 try:
                     handler(arg)
                 finally:
-                    micropython.heap_unlock()
+                    tr.heap_unlock()
             else:
                 handler(arg)
         except BaseException as e:
@@ -333,15 +349,15 @@ _FAST = ("value", "__call__", "on", "off", "toggle", "trigger", "deinit")
 
 def guard(tr, f, fast=False):
     # An API call on the sim: atomic (no callbacks inside), charged by the board alone,
-    # and, like the port's C, working with the heap locked. `fast` ones take at most 3
-    # positional arguments and allocate nothing to be called.
+    # and, like the port's C, working when the program locked the heap (hold() lifts
+    # the lock). `fast` ones take at most 3 positional arguments and allocate nothing
+    # to be called.
     hold = tr.hold
     release = tr.release
     if fast:
 
         def guarded_fast(a=_NO, b=_NO, c=_NO):
             hold()
-            locked = unlock_heap()
             try:
                 if a is _NO:
                     return f()
@@ -351,18 +367,15 @@ def guard(tr, f, fast=False):
                     return f(a, b)
                 return f(a, b, c)
             finally:
-                relock_heap(locked)
                 release()
 
         return guarded_fast
 
     def guarded(*args, **kwargs):
         hold()
-        locked = unlock_heap()
         try:
             return f(*args, **kwargs)
         finally:
-            relock_heap(locked)
             release()
 
     return guarded
@@ -385,10 +398,13 @@ def _is_function(f):
     return type(f) in _CODE_TYPES
 
 
+_UNGUARDED = ("heap_lock", "heap_unlock")  # they act on the program's side
+
+
 def guard_all(tr, module, classes=()):
     for key in dir(module):
         f = getattr(module, key)
-        if not key.startswith("_") and _is_function(f):
+        if not key.startswith("_") and key not in _UNGUARDED and _is_function(f):
             setattr(module, key, guard(tr, f, key != "Signal"))
     for cls in classes:
         for key in dir(cls):

@@ -84,8 +84,10 @@ class Pin:
         return None
 
     def value(self, x=_NO):
-        _charge()
+        sim.charge(sim.C_CALL)
         if x is _NO:
+            if self._mode is not None and self._mode != Pin.IN:
+                return self.out
             return sim.level_of(self._id)
         self._write(1 if x else 0)
         return None

@@ -10,3 +10,11 @@ def schedule(func, arg):
 
 def alloc_emergency_exception_buf(size):
     return None
+
+
+def heap_lock():
+    sim.heap_lock()
+
+
+def heap_unlock():
+    return sim.heap_unlock()

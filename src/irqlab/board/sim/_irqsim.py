@@ -107,14 +107,57 @@ def tick(_):
 def hold():
     # Entering the board's own code (an API call, the tracing layer): its Python
     # stands in for the port's C, so its pending checks cost nothing and run no
-    # callbacks. The call's cost is charged explicitly.
+    # callbacks, and it works with the program's heap lock lifted. The call's cost
+    # is charged explicitly.
     global busy
     busy += 1
+    if heap_real:
+        _unlock_real()
 
 
 def release():
+    # No branch may follow the decrement: it would be a pending check of the program.
     global busy
+    if busy == 1 and heap_real != heap_depth:
+        _lock_real()
     busy -= 1
+
+
+# The program's heap lock: heap_depth is what the program asked for; heap_real is
+# how deep the real heap is locked now (0 while the board's own code runs).
+heap_depth = 0
+heap_real = 0
+
+
+def heap_lock():
+    global heap_depth
+    heap_depth += 1
+    if not busy:
+        _lock_real()
+
+
+def heap_unlock():
+    global heap_depth, heap_real
+    if heap_depth > 0:
+        heap_depth -= 1
+    if heap_real > heap_depth:
+        _ump.heap_unlock()
+        heap_real -= 1
+    return heap_depth
+
+
+def _lock_real():
+    global heap_real
+    while heap_real < heap_depth:
+        _ump.heap_lock()
+        heap_real += 1
+
+
+def _unlock_real():
+    global heap_real
+    while heap_real > 0:
+        _ump.heap_unlock()
+        heap_real -= 1
 
 
 def charge(ns):
@@ -139,9 +182,8 @@ def _plan():
 def _deliver():
     # Everything that happened up to `now`, in time order, as the ISRs would see it.
     # The ISRs are C on the board: they work even when the program locked the heap.
-    global _ei, busy
-    busy += 1
-    locked = unlock_heap()
+    global _ei
+    hold()
     while True:
         t_edge = edges[_ei][0] if _ei < len(edges) else end + 1
         timer = None
@@ -158,30 +200,10 @@ def _deliver():
             set_input(e[1], e[2], e[0])
         else:
             timer.fire()
-    relock_heap(locked)
-    busy -= 1
+    release()
     if now >= end:
         halt()
     _plan()
-
-
-def unlock_heap():
-    # Unlock the heap completely and say how deep it was locked (the port has no
-    # heap_locked(), and heap_unlock() below depth 0 wraps around).
-    n = 0
-    while True:
-        try:
-            bytearray(1)
-            return n
-        except MemoryError:
-            _ump.heap_unlock()
-            n += 1
-
-
-def relock_heap(n):
-    while n > 0:
-        _ump.heap_lock()
-        n -= 1
 
 
 def halt():
@@ -270,15 +292,19 @@ def _run_one():
     q_len -= 1
     saved = busy
     busy = 0
+    _lock_real()  # the program's own code: its heap lock holds
     in_cb += 1
     charge(C_IRQ)
     try:
         func(arg)
     except BaseException as e:  # the port prints it and carries on
         busy = 1
+        _unlock_real()
         tracer.callback_error(e)
     in_cb -= 1
     busy = saved
+    if busy:
+        _unlock_real()
 
 
 def mask():
