@@ -34,7 +34,7 @@ def _class(root: Path, students: dict[str, str]) -> Path:
     return folder
 
 
-def _batch(tmp: Path, folder: Path, *, timeout: float = 10, force: bool = False) -> Batch:
+def _batch(tmp: Path, folder: Path, *, timeout: float = 60, force: bool = False) -> Batch:
     log = tmp / "log"
 
     def command(sub: Path) -> list[str]:
@@ -61,19 +61,10 @@ def _alive(pid: int) -> bool:
 def test_each_kind_of_trouble_gets_its_own_verdict(tmp_path: Path) -> None:
     folder = _class(
         tmp_path,
-        {
-            "alice": "",
-            "bob": "#FAIL",
-            "carol": "#CRASH",
-            "dan": "#GARBAGE",
-            "eve": "#HANG",
-            "frank": "#FLAKY",
-        },
+        {"alice": "", "bob": "#FAIL", "carol": "#CRASH", "dan": "#GARBAGE", "frank": "#FLAKY"},
     )
     (folder / "gina").mkdir()
-    started = time.monotonic()
-    results = {r["student"]: r for r in grade(_batch(tmp_path, folder, timeout=2), io.StringIO())}
-    assert time.monotonic() - started < 30
+    results = {r["student"]: r for r in grade(_batch(tmp_path, folder), io.StringIO())}
 
     assert results["alice"]["status"] == "pass" and results["alice"]["score"] == 2
     assert results["bob"]["status"] == "fail" and results["bob"]["score"] == 1
@@ -81,13 +72,20 @@ def test_each_kind_of_trouble_gets_its_own_verdict(tmp_path: Path) -> None:
         assert results[who]["status"] == "error" and results[who]["attempts"] == 2
         assert results[who]["reason"].startswith("grader error: the worker gave no result")
         assert _log(tmp_path).count(who) == 2
-    assert results["eve"]["status"] == "error"
-    assert "did not finish in 2 s" in results["eve"]["reason"]
-    child = int((tmp_path / "eve.child").read_text())
-    assert not _alive(child), "the hung worker's own child was left running"
     assert results["frank"]["status"] == "pass" and results["frank"]["attempts"] == 2
     assert results["gina"]["status"] == "fail"
     assert results["gina"]["reason"] == "the submission has no .py file to grade"
+
+
+def test_a_hung_worker_is_killed_with_its_children(tmp_path: Path) -> None:
+    folder = _class(tmp_path, {"eve": "#HANG"})
+    started = time.monotonic()
+    (result,) = grade(_batch(tmp_path, folder, timeout=1.5), io.StringIO())
+    assert time.monotonic() - started < 20
+    assert result["status"] == "error" and result["attempts"] == 2
+    assert "did not finish in 1.5 s" in result["reason"]
+    child = int((tmp_path / "eve.child").read_text())
+    assert not _alive(child), "the hung worker's own child was left running"
 
 
 def test_a_rerun_skips_what_is_graded_and_retries_errors(tmp_path: Path) -> None:
