@@ -98,7 +98,7 @@ def test_every_placeholder_was_filled_with_a_measured_figure(site: Path) -> None
         assert "{{" not in text, f"{path.name} has an unfilled placeholder"
     concepts = (site / "concepts.html").read_text(encoding="utf-8")
     figures = re.findall(r'<figure class="irqlab-figure" id="figure-([\w-]+)">\s*<svg', concepts)
-    assert {"polling-latency", "polling-misses", "queue-drops"} <= set(figures)
+    assert {"polling-latency", "polling-misses", "flag-timing", "queue-drops"} <= set(figures)
 
 
 def test_the_notebooks_are_rendered_with_their_plots(site: Path) -> None:

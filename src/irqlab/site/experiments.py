@@ -222,6 +222,27 @@ def slow_job(approach_s: float, count: int = 12, seed: int = 2) -> tuple[Detecti
 
 
 @dataclass(frozen=True)
+class FlagTiming:
+    """One approach during the slow job, told by an IRQ flag: when each step happened."""
+
+    run: Run
+    edge_us: int
+    handler_us: int
+    alert_us: int
+
+
+def flag_timing(at_s: float = 0.45) -> FlagTiming:
+    scenario = Scenario(
+        world=(Sensor(pin=5, idle=0), Led()), timeline=(Press(at=at_s, hold=0.1),), seconds=1.0
+    )
+    result = run_source(SLOW_FLAG, scenario)
+    edge = result.compiled.episodes[0].start_us
+    handler = next(r.start_us for r in result.trace.handler_runs("pin5") if r.start_us >= edge)
+    alert = next(ln.t_us for ln in result.trace.lines("Alert!!!") if ln.t_us >= edge)
+    return FlagTiming(result, edge, handler, alert)
+
+
+@dataclass(frozen=True)
 class BouncePress:
     """The edges a bouncing button made for one press, as the board saw them."""
 

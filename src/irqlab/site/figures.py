@@ -18,6 +18,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 from matplotlib.ticker import ScalarFormatter
 
+from irqlab.diagram import render_svg
 from irqlab.site import experiments as ex
 
 INK = "#0b0c0d"  # drawn as the page's text colour (replaced by currentColor)
@@ -158,6 +159,30 @@ def slow_job() -> Figure:
     return Figure("slow-job", plot_svg("slow-job", draw, (6, 1.8)), caption, numbers)
 
 
+def flag_timing() -> Figure:
+    """The timing diagram a check draws, for one short approach during the slow job."""
+    timing = ex.flag_timing()
+    svg = render_svg(
+        timing.run.trace,
+        start_us=timing.edge_us - 100_000,
+        end_us=timing.alert_us + 100_000,
+        marks=[(timing.edge_us, "approach"), (timing.alert_us, "Alert!!!")],
+        episodes=timing.run.compiled.episodes,
+    )
+    svg = re.sub(r'\s(width|height)="[\d.]+"', "", svg[svg.index("<svg") :], count=2)
+    handler = timing.handler_us - timing.edge_us
+    numbers = {
+        "handler_us": f"{handler} µs",
+        "alert_ms": _ms((timing.alert_us - timing.edge_us) / 1000),
+    }
+    caption = (
+        f"One 100 ms approach in the middle of the 300 ms job, drawn as a failing check draws it. "
+        f"The handler ran {numbers['handler_us']} after the edge, while the job slept; the "
+        f"alert came {numbers['alert_ms']} after it, when the job ended."
+    )
+    return Figure("flag-timing", svg, caption, numbers)
+
+
 def bounce_edges() -> Figure:
     press = ex.bounce_press()
     t0 = press.start_us
@@ -254,6 +279,7 @@ FIGURES: dict[str, Callable[[], Figure]] = {
     "polling-latency": polling_latency,
     "polling-misses": polling_misses,
     "slow-job": slow_job,
+    "flag-timing": flag_timing,
     "bounce-edges": bounce_edges,
     "debounce-windows": debounce_windows,
     "queue-drops": queue_drops,
