@@ -3,6 +3,7 @@ the figures' SVG. (The whole site is built and browsed in test_site.py.)"""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -10,7 +11,14 @@ import pytest
 from irqlab import cli
 from irqlab.course import load_course
 from irqlab.site import experiments, nav, placeholders, reference
+from irqlab.site.cache import FigureCache
 from irqlab.site.figures import Figure, plot_svg
+from irqlab.site.lab_figures import LAB_FIGURES
+from irqlab.site.lab_runs import LabRuns
+
+ROOT = Path(__file__).resolve().parents[1]
+WAVEFORM = re.compile(r"[▁▔▒█┃]{3,}")  # what irqlab.diagram.render_text draws
+PRINTED = re.compile(r"printed: \d+\.\d{3} s '")  # the line under a text waveform
 
 FAKE = Figure("fake", "<svg><text>hi</text></svg>", "a caption with 3 < 4", {"n": "42 ms"})
 
@@ -97,3 +105,67 @@ def test_a_full_queue_drops_edges_and_a_slow_rate_does_not() -> None:
     slow, fast = experiments.queue_sweep([200, 5000], work_us=1000, pulses=100)
     assert slow.dropped == 0 and slow.handled == 100
     assert fast.dropped > 0 and fast.handled + fast.dropped == 100
+
+
+# -- the lab pages' figures: made from runs when the site is built, never pasted ------------
+
+
+def lab_pages() -> list[Path]:
+    pages = [lab.page for lab in load_course(ROOT).labs]
+    assert pages, "course.toml lists no labs"
+    return pages
+
+
+def test_no_lab_page_pastes_a_waveform_or_a_measured_print() -> None:
+    for page in lab_pages():
+        text = page.read_text(encoding="utf-8")
+        assert placeholders.FIGURE.search(text), f"{page.name} has no figure made at build time"
+        source = placeholders.NUMBER.sub("", placeholders.FIGURE.sub("", text))
+        for number, line in enumerate(source.splitlines(), 1):
+            pasted = WAVEFORM.search(line) or PRINTED.search(line)
+            assert not pasted, f"{page.name}:{number} pastes a waveform: {line.strip()}"
+
+
+@pytest.fixture(scope="module")
+def figures() -> FigureCache:
+    return FigureCache(ROOT)
+
+
+def test_every_lab_figure_a_page_asks_for_is_drawn_from_a_run(figures: FigureCache) -> None:
+    asked: set[str] = set()
+    for page in lab_pages():
+        text = page.read_text(encoding="utf-8")
+        filled = placeholders.fill(text, figures.get, {"lab_table": "", "repo_url": ""})
+        for _, name in placeholders.FIGURE.findall(text):
+            figure = figures.get(name)
+            assert f'id="figure-{name}"' in filled
+            assert figure.svg.startswith("<svg ") and figure.caption
+            assert figure.svg.count('class="lane"') >= 3, f"{name} draws no timing diagram"
+            assert 'class="episode"' in figure.svg, f"{name} shows no press or approach"
+            asked.add(name)
+    assert asked == set(LAB_FIGURES), "a lab figure no page shows, or a page shows one twice"
+
+
+def test_the_lab_figures_measure_what_the_pages_say(figures: FigureCache) -> None:
+    def number(name: str, key: str) -> str:
+        return figures.get(name).numbers[key]
+
+    assert number("lab1-starter", "shown") == "no PRESS line"  # they fall between two reads
+    assert number("lab1-every-100ms", "seen").startswith("1 of")  # only the middle press
+    assert number("lab1-solution", "missed") == "0 of 6"
+    assert number("lab2-polling", "said") == "no line"
+    assert number("lab2-flag-pairs", "alerts") == "1 alert"  # a flag says "at least one"
+    assert number("lab2-count-pairs", "alerts") == "2 alerts"
+    assert int(number("lab3-starter", "lines").split()[0]) > 2  # every falling edge counts
+    assert number("lab3-lockout", "lines") == "2 lines"  # the release counts again
+    assert number("lab3-debounced", "lines") == "1 line"
+    assert number("lab3-debounced", "glitch_lines") == "no line"
+
+
+def test_a_run_that_several_figures_show_is_made_once() -> None:
+    runs = LabRuns(load_course(ROOT))
+    assert runs.run("02-irq-flag", "flag_not_count", "PAIRS") is runs.run(
+        "02-irq-flag", "flag_not_count", "PAIRS"
+    )
+    with pytest.raises(KeyError, match="missing"):
+        runs.run("02-irq-flag", "no_such_variant", "PAIRS")

@@ -67,6 +67,12 @@ def to_svg(fig: plt.Figure, name: str) -> str:
     return "\n".join(line for line in svg.splitlines() if line.strip())
 
 
+def inline_svg(document: str) -> str:
+    """A timing diagram from irqlab.diagram, to inline in a page: sized by CSS."""
+    svg = document[document.index("<svg") :]
+    return re.sub(r'\s(width|height)="[\d.]+"', "", svg, count=2).rstrip()
+
+
 def _prefix_ids(svg: str, prefix: str) -> str:
     ids = set(re.findall(r'\sid="([^"]+)"', svg))
     if not ids:
@@ -169,7 +175,6 @@ def flag_timing() -> Figure:
         marks=[(timing.edge_us, "approach"), (timing.alert_us, "Alert!!!")],
         episodes=timing.run.compiled.episodes,
     )
-    svg = re.sub(r'\s(width|height)="[\d.]+"', "", svg[svg.index("<svg") :], count=2)
     handler = timing.handler_us - timing.edge_us
     numbers = {
         "handler_us": f"{handler} µs",
@@ -180,7 +185,7 @@ def flag_timing() -> Figure:
         f"The handler ran {numbers['handler_us']} after the edge, while the job slept; the "
         f"alert came {numbers['alert_ms']} after it, when the job ended."
     )
-    return Figure("flag-timing", svg, caption, numbers)
+    return Figure("flag-timing", inline_svg(svg), caption, numbers)
 
 
 def bounce_edges() -> Figure:
@@ -284,18 +289,3 @@ FIGURES: dict[str, Callable[[], Figure]] = {
     "debounce-windows": debounce_windows,
     "queue-drops": queue_drops,
 }
-
-
-class FigureCache:
-    """Makes each figure at most once per site build."""
-
-    def __init__(self) -> None:
-        self._made: dict[str, Figure] = {}
-
-    def get(self, name: str) -> Figure:
-        if name not in FIGURES:
-            known = ", ".join(FIGURES)
-            raise KeyError(f"no figure named {name!r} (the figures are: {known})")
-        if name not in self._made:
-            self._made[name] = FIGURES[name]()
-        return self._made[name]

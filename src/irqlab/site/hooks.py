@@ -3,7 +3,7 @@
 - the Labs section of the navigation follows course.toml;
 - reference.md is written from the `irqlab` command's own argparse definitions;
 - `{{ irqlab_figure(...) }}` and `{{ irqlab_number(...) }}` in a page are filled by running
-  the simulated board (see irqlab.site.figures).
+  the simulated board (see irqlab.site.figures and irqlab.site.lab_figures).
 
 A problem is logged as a warning, so `mkdocs build --strict` fails on it.
 """
@@ -18,17 +18,17 @@ from mkdocs.structure.files import File, Files
 
 from irqlab.course import load_course
 from irqlab.site import nav, placeholders, reference
-from irqlab.site.figures import FigureCache
+from irqlab.site.cache import FigureCache
 
 log = logging.getLogger("mkdocs.plugins.irqlab")
-_figures = FigureCache()
+_figures = FigureCache(Path.cwd())
 _values: dict[str, str] = {}
 
 
 def on_config(config: Any) -> Any:
     global _figures
-    _figures = FigureCache()  # a rebuild (mkdocs serve) measures again
     root = Path(config.config_file_path).parent
+    _figures = FigureCache(root)  # a rebuild (mkdocs serve) measures again
     docs_dir = Path(config.docs_dir)
     course = load_course(root)
     _values["repo_url"] = config.repo_url or ""
