@@ -37,6 +37,7 @@ STIM_TIMER = {"esp32": 2, "esp8266": -1}  # the stimulus player's, when there is
 MAX_FILES = 32
 START_S = 10.0  # to start the harness, and to send the buffered trace at the end
 STOP_S = 8.0  # for the program to stop after Ctrl-C
+RAW_PROMPT = b"raw REPL; CTRL-B to exit\r\n>"  # a board that soft-reset instead
 
 BOOTSTRAP = (
     "import sys\n"
@@ -254,7 +255,7 @@ def _stop(line: Line) -> None:
         until = time.monotonic() + 0.25
         while time.monotonic() < until:
             tail = (tail + line.read(0.05))[-4096:]
-            if b"\x04>" in tail:
+            if b"\x04>" in tail or RAW_PROMPT in tail:
                 line.raw_repl()
                 line.t.exit_raw_repl()
                 return

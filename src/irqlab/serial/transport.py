@@ -56,6 +56,10 @@ class Line:
         self.serial = self.t.serial
 
     def close(self) -> None:
+        """Leave the board at its friendly REPL, as a person (or mpremote) expects it."""
+        with contextlib.suppress(Exception), _quiet():
+            if self.t.in_raw_repl:
+                self.t.exit_raw_repl()
         with contextlib.suppress(Exception), _quiet():
             self.t.close()
 

@@ -45,6 +45,9 @@ FRIENDLY_BANNER = b'Type "help()" for more information.'
 SOFT_REBOOT = b"MPY: soft reboot\r\n"
 BOOT_TIMEOUT_S = 10.0
 _PR_SET_PDEATHSIG = 1
+INTERRUPT_S = 2.0  # how long a Ctrl-C may take to reach the program
+INTERRUPT_POLL_S = 0.02
+AGAIN_AFTER_S = 0.005
 
 
 def _raw_with_signals(fd: int) -> None:
@@ -80,6 +83,7 @@ class VirtualBoard:
         self.fs.mkdir(parents=True, exist_ok=True)
         self.boot_config = self._tmp / "boot.json"
         self._kbd_file = self._tmp / "kbd_intr"
+        self._again_file = self._tmp / "sigint_again"
         self.boot_config.write_text(json.dumps(self._boot(board, jumper)))
         self.child: subprocess.Popen[bytes] | None = None
         self.child_fd = -1
@@ -90,7 +94,10 @@ class VirtualBoard:
         self._boot_deadline = 0.0
         self.pending_in = bytearray()  # from the client, while the interpreter restarts
         self._paste = False  # the client is sending code in raw-paste mode
-        self._paste_exec = False  # the code sent in raw-paste mode is running
+        # Code sent in raw-paste mode: 1 sent, 2 running (its ^D acknowledged), 0 ended.
+        self._paste_exec = 0
+        self._interrupt_until = 0.0  # a Ctrl-C is on its way to the program until then
+        self._started = False
         self.out = bytearray()  # to the client
         self.client_fd = -1
         self.stopping = False
@@ -108,6 +115,7 @@ class VirtualBoard:
             "rmt": board == "esp32",
             "path": [str(SIM_DIR), str(FIRMWARE_DIR)],
             "kbd_file": str(self._kbd_file),
+            "again_file": str(self._again_file),
         }
 
     # --- the line to the client ---
@@ -174,7 +182,9 @@ class VirtualBoard:
         self.child_fd = master
         self._sel.register(master, selectors.EVENT_READ, "child")
         self._booting_raw = raw
-        self._paste = self._paste_exec = False
+        self._paste, self._paste_exec = False, 0
+        self._interrupt_until = 0.0
+        self._started = False  # until its first prompt, a SIGINT would kill it
         self._kbd_file.unlink(missing_ok=True)
         self._boot_out = b""
         self._boot_deadline = time.monotonic() + BOOT_TIMEOUT_S
@@ -212,40 +222,66 @@ class VirtualBoard:
                 self._send_pending()
             return
         seen = self._tail + data
+        if seen.endswith((b">>> ", b"CTRL-B to exit\r\n>")):
+            self._started = True
         raw_at, friendly_at = seen.rfind(RAW_BANNER), seen.rfind(FRIENDLY_BANNER)
         if raw_at >= 0 or friendly_at >= 0:
             self.raw = raw_at > friendly_at
-        if self._paste_exec and seen.endswith(b"\x04>"):
-            self._paste_exec = False  # back at the raw REPL's prompt
+        if self._paste_exec and b"\x04" in data:
+            self._paste_exec = 0 if self._paste_exec == 2 or data.count(b"\x04") > 1 else 2
+        if not self._executing():
+            self._interrupt_until = 0.0
         self._tail = seen[-40:]
         self._to_client(data)
 
     def _to_child(self, data: bytes) -> None:
         if self.raw:
-            data = self._raw_paste(data)
+            self._track_paste(data)
+        if b"\x03" in data and self._executing() and self._interrupts_on():
+            data = data.replace(b"\x03", b"")
+            self._again_file.unlink(missing_ok=True)
+            self._interrupt_until = time.monotonic() + INTERRUPT_S
+            self._interrupt()
         self.pending_in += data
         if self.child_fd >= 0 and not self._booting_raw:
             self._send_pending()
 
-    def _raw_paste(self, data: bytes) -> bytes:
-        # The unix port runs code sent in raw-paste mode with its terminal still raw, so a
-        # Ctrl-C arrives as a byte nobody reads; a board's UART would interrupt the program.
+    def _track_paste(self, data: bytes) -> None:
+        # Raw-paste mode: the client sends ^E A ^A, then the code, then ^D; the code runs.
         start = data.find(b"\x05A\x01")
         if start >= 0:
             self._paste = True
-        if self._paste:
-            end = data.find(b"\x04", start + 3 if start >= 0 else 0)
-            if end < 0:
-                return data
-            self._paste, self._paste_exec = False, True
-            head, data = data[: end + 1], data[end + 1 :]
-            return head + self._raw_paste(data)
-        if self._paste_exec and b"\x03" in data and self._interrupts_on():
-            data = data.replace(b"\x03", b"")
-            if self.child is not None:
-                with contextlib.suppress(ProcessLookupError):
-                    os.kill(self.child.pid, signal.SIGINT)
-        return data
+        if self._paste and data.find(b"\x04", start + 3 if start >= 0 else 0) >= 0:
+            self._paste, self._paste_exec = False, 1
+
+    def _executing(self) -> bool:
+        # The unix port runs code sent in raw-paste mode with its terminal still raw (so a
+        # Ctrl-C would be a byte nobody reads); otherwise its terminal takes signals while
+        # code runs and is raw at a prompt.
+        if self._paste_exec:
+            return True
+        if not self._started:
+            return False
+        try:
+            return bool(termios.tcgetattr(self.child_fd)[3] & termios.ISIG)
+        except (termios.error, OSError):
+            return False
+
+    def _interrupt(self) -> None:
+        # What a board's UART does with a Ctrl-C: KeyboardInterrupt in the running program.
+        # (Only while code runs: at a prompt the unix port dies of a SIGINT, and of a second
+        # one before the first is handled; so a SIGINT is sent again only when asked.)
+        if self.child is not None:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(self.child.pid, signal.SIGINT)
+
+    def _asked_again(self) -> bool:
+        # The interpreter caught a Ctrl-C in the sim's clock and asks for another; give it
+        # a moment to leave the handler that asked.
+        try:
+            return time.time() - self._again_file.stat().st_mtime > AGAIN_AFTER_S
+        except OSError:
+            return False
 
     def _interrupts_on(self) -> bool:
         try:
@@ -285,7 +321,12 @@ class VirtualBoard:
         parent = os.getppid()
         self._spawn(raw=False)
         while not self.stopping:
-            for key, _ in self._sel.select(timeout=0.2):
+            waiting = time.monotonic() < self._interrupt_until
+            if waiting and self._asked_again():
+                self._again_file.unlink(missing_ok=True)
+                if self._executing():
+                    self._interrupt()
+            for key, _ in self._sel.select(timeout=INTERRUPT_POLL_S if waiting else 0.2):
                 self._event(key.data, key.fd)
             self._flush_client()
             self._send_pending()

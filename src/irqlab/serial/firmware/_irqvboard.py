@@ -19,6 +19,9 @@ class _Port:
         sys.print_exception(exc)
 
 
+_clock = None
+
+
 def _never_ends():
     pass
 
@@ -26,6 +29,7 @@ def _never_ends():
 def _guard(sim, f):
     # The board's API is C on a real port: atomic, and charged by the sim's cost model.
     def guarded(*args, **kwargs):
+        _clock.restart()
         sim.hold()
         try:
             return f(*args, **kwargs)
@@ -50,7 +54,8 @@ def _guard_all(sim, module, classes):
 
 
 def _os():
-    # The boards' os.ilistdir() gives each file's size too (mpremote's `fs ls` shows it).
+    # A board's os: "" is the current folder (mpremote's `cp a b :`), and ilistdir() gives
+    # each file's size too (mpremote's `fs ls` shows it).
     import os
 
     class _Os:
@@ -62,11 +67,20 @@ def _os():
             setattr(wrapped, key, getattr(os, key))
 
     def ilistdir(path="."):
+        path = path or "."
         for e in os.ilistdir(path):
             size = os.stat(path + "/" + e[0])[6] if e[1] == 0x8000 else 0
             yield (e[0], e[1], e[2], size)
 
+    def listdir(path="."):
+        return os.listdir(path or ".")
+
+    def stat(path):
+        return os.stat(path or ".")
+
     wrapped.ilistdir = ilistdir
+    wrapped.listdir = listdir
+    wrapped.stat = stat
     return wrapped
 
 
@@ -78,6 +92,33 @@ def _kbd_intr(path):
             f.write(str(chr))
 
     return kbd_intr
+
+
+class _Clock:
+    # The sim's clock is a callback that runs at nearly every pending check, so a Ctrl-C
+    # mostly lands in it, where the scheduler would print it and carry on. Catch it there,
+    # stop the clock (so that no callback runs until the program calls the board again)
+    # and ask the line (vboard.py) for another SIGINT, which then lands in the program.
+    def __init__(self, sim, again):
+        self.sim = sim
+        self.tick = sim.tick
+        self.again = again
+        self.stopped = False
+
+    def quiet(self, arg):
+        # No branch before the try: a branch is where a pending Ctrl-C is raised.
+        try:
+            if not self.stopped:
+                self.tick(arg)
+        except KeyboardInterrupt:
+            self.stopped = True
+            with open(self.again, "w") as f:
+                f.write("1")
+
+    def restart(self):
+        if self.stopped:
+            self.stopped = False
+            self.sim.start()
 
 
 def boot(path):
@@ -107,5 +148,8 @@ def boot(path):
             _guard_all(_irqsim, _irqrmt, (_irqrmt.RMT,))
         sys.modules["esp32"] = _irqrmt
     sys.path[:] = ["", ".frozen", "lib"] + cfg["path"]
+    global _clock
+    _clock = _Clock(_irqsim, cfg["again_file"])
+    _irqsim.tick = _clock.quiet
     _irqsim.start()
 
