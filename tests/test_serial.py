@@ -1,0 +1,194 @@
+"""The serial target against the virtual board: same harness, same trace, and every setup
+problem a clear SetupError, never the student's failure."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from irqlab.outcome import problem
+from irqlab.runner import run as sim_run
+from irqlab.scenario import Bounce, Button, Jumper, Led, Press, Scenario, SquareWave
+from irqlab.serial import target
+from irqlab.serial.transport import Line, SetupError
+from irqlab.serial.vboard import Server
+
+COUNTER = """\
+from machine import Pin
+import time
+
+count = 0
+
+def on_press(pin):
+    global count
+    count += 1
+
+button = Pin(5, Pin.IN, Pin.PULL_UP)
+button.irq(on_press, Pin.IRQ_FALLING)
+print("start", time.ticks_ms())
+seen = 0
+while True:
+    if count != seen:
+        seen = count
+        print("PRESS", seen)
+    time.sleep_ms(5)
+"""
+
+PRESSES = Scenario(
+    world=(Button(pin=5), Jumper(), Led()),
+    timeline=(Press(at=0.3, hold=0.2), Press(at=1.0, hold=0.3), Press(at=1.6, hold=0.1)),
+    seconds=2.0,
+)
+
+
+@pytest.fixture(scope="module")
+def esp32():
+    with Server("esp32") as server:
+        yield server.address
+
+
+@pytest.fixture
+def counter(tmp_path: Path) -> Path:
+    path = tmp_path / "main.py"
+    path.write_text(COUNTER)
+    return path
+
+
+def _presses(run) -> list[str]:
+    return [line.text for line in run.trace.lines(r"PRESS \d+")]
+
+
+def test_same_trace_as_the_simulator(esp32, counter):
+    sim = sim_run(counter, PRESSES)
+    board = target.run(counter, PRESSES, "esp32", esp32)
+    assert (board.stopped, board.exit) == (sim.stopped, sim.exit) == ("scenario", None)
+    assert _presses(board) == _presses(sim) == ["PRESS 1", "PRESS 2", "PRESS 3"]
+    # The RMT plays the edges where the scenario puts them, on the board's own clock.
+    sim_edges, board_edges = sim.trace.edges(5), board.trace.edges(5)
+    assert [lv for _, lv in board_edges] == [lv for _, lv in sim_edges]
+    assert all(abs(a - b) < 1000 for (a, _), (b, _) in zip(board_edges, sim_edges, strict=True))
+    assert board.trace.handler_runs("pin5") and problem(board) is None
+    assert board.extra["target"] == f"serial:{esp32}"
+
+
+def test_bounces_reach_the_program_through_the_jumper(esp32, counter):
+    bouncy = Scenario(
+        world=(Button(pin=5, bounce=Bounce(transitions=(6, 6), spread_ms=(2, 2))), Jumper()),
+        timeline=(Press(at=0.2, hold=0.3),),
+        seconds=1.0,
+        seed=3,
+    )
+    sim = sim_run(counter, bouncy)
+    board = target.run(counter, bouncy, "esp32", esp32)
+    assert len(board.trace.edges(5)) == len(sim.trace.edges(5)) == len(bouncy.compile().edges)
+    assert len(board.trace.handler_runs("pin5")) == len(sim.trace.handler_runs("pin5")) > 1
+
+
+def test_timer_player_without_rmt(counter):
+    """An ESP8266 has no RMT: a timer plays every edge, late by at most a few ms."""
+    with Server("esp8266") as server:
+        board = target.run(counter, PRESSES, "esp8266", server.address)
+    planned = [(t, lv) for t, _, lv in PRESSES.compile().edges]
+    played = board.trace.edges(5)
+    assert [lv for _, lv in played] == [lv for _, lv in planned]
+    assert all(0 <= t - p < 3000 for (t, _), (p, _) in zip(played, planned, strict=True))
+    assert _presses(board) == ["PRESS 1", "PRESS 2", "PRESS 3"]
+
+
+def test_ticks_start_where_the_scenario_says(esp32, counter):
+    near_wrap = Scenario(world=(Jumper(),), seconds=0.5, ticks_ms_start=2**30 - 200)
+    board = target.run(counter, near_wrap, "esp32", esp32)
+    started = int(board.trace.lines(r"start \d+")[0].text.split()[1])
+    assert 2**30 - 200 <= started < 2**30 - 150
+
+
+def test_a_program_that_exits(esp32, tmp_path):
+    (tmp_path / "main.py").write_text("print('bye')\nimport sys\nsys.exit(3)\n")
+    board = target.run(tmp_path / "main.py", Scenario(seconds=1.0), "esp32", esp32)
+    assert (board.stopped, board.exit, board.stdout) == ("exit", 3, "bye\n")
+
+
+def test_a_crash_is_the_programs_and_is_traced(esp32, tmp_path):
+    (tmp_path / "main.py").write_text("x = 1\nprint(x / 0)\n")
+    board = target.run(tmp_path / "main.py", Scenario(seconds=1.0), "esp32", esp32)
+    assert problem(board) == problem(sim_run(tmp_path / "main.py", Scenario(seconds=1.0)))
+    assert "ZeroDivisionError" in (problem(board) or "")
+
+
+def test_a_stuck_handler_times_out(esp32, tmp_path):
+    (tmp_path / "main.py").write_text(
+        "from machine import Pin\n"
+        "def stuck(p):\n    while True:\n        pass\n"
+        "Pin(5, Pin.IN).irq(stuck, Pin.IRQ_FALLING)\n"
+        "while True:\n    pass\n"
+    )
+    scenario = Scenario(world=(Button(pin=5), Jumper()), timeline=(Press(0.1, 0.1),), seconds=0.5)
+    board = target.run(tmp_path / "main.py", scenario, "esp32", esp32)
+    assert board.stopped == "timeout" and problem(board) is not None
+    # ... and the board is usable again afterwards.
+    again = target.run(_hello(tmp_path), Scenario(seconds=0.2), "esp32", esp32)
+    assert again.stdout == "hello\n"
+
+
+def _hello(tmp_path: Path) -> Path:
+    folder = tmp_path / "hello"
+    folder.mkdir(exist_ok=True)
+    (folder / "main.py").write_text("print('hello')\n")
+    return folder / "main.py"
+
+
+def test_a_busy_board_is_interrupted(esp32, tmp_path):
+    with Line(esp32) as line:
+        line.raw_repl()
+        line.start("while True:\n    pass\n")  # left running, as by another tool
+        line.t.in_raw_repl = False  # and left without cleaning up
+    board = target.run(_hello(tmp_path), Scenario(seconds=0.2), "esp32", esp32)
+    assert board.stdout == "hello\n"
+
+
+def test_missing_jumper(counter):
+    with Server("esp32", jumper=False) as server, pytest.raises(SetupError, match="jumper"):
+        target.run(counter, PRESSES, "esp32", server.address)
+
+
+def test_wrong_board(esp32, counter):
+    with pytest.raises(SetupError, match="add --board esp32"):
+        target.run(counter, PRESSES, "esp8266", esp32)
+
+
+def test_no_such_port(counter):
+    with pytest.raises(SetupError, match="can't open"):
+        target.run(counter, PRESSES, "esp32", "/dev/irqlab-no-such-port")
+
+
+def test_a_device_that_never_answers(counter):
+    master, slave = os.openpty()
+    try:
+        started = time.monotonic()
+        with pytest.raises(SetupError, match="does not answer"):
+            target.run(counter, PRESSES, "esp32", os.ttyname(slave))
+        assert time.monotonic() - started < 60
+    finally:
+        os.close(master)
+        os.close(slave)
+
+
+def test_a_scenario_a_board_cannot_play(counter):
+    other_pin = Scenario(world=(SquareWave(pin=13, hz=10),), seconds=1.0)
+    with pytest.raises(SetupError, match="GPIO13"):
+        target.run(counter, other_pin, "esp32", "/dev/irqlab-never-opened")
+
+
+def test_board_check_command():
+    cmd = [sys.executable, "-m", "irqlab", "board", "check", "--port"]
+    with Server("esp32") as good:
+        r = subprocess.run([*cmd, good.address], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0 and "jumper GPIO4 -> GPIO5: connected" in r.stdout, r.stderr
+    with Server("esp32", jumper=False) as bad:
+        r = subprocess.run([*cmd, bad.address], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 2 and "jumper wire is missing" in r.stderr

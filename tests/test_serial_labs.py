@@ -1,0 +1,50 @@
+"""`irqlab check N --port <virtual board>` gives the same verdict on every check as the
+simulated target, for the starters, the solutions and the known-bad variants of labs 1-3:
+the whole serial path (mpremote, the harness on a board, the stimulus player, the trace over
+the line) changes nothing a check can see."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from irqlab.serial.vboard import Server
+
+ROOT = Path(__file__).resolve().parent.parent
+LABS = {1: "01-polling", 2: "02-irq-flag", 3: "03-debounce"}
+PROGRAMS = [
+    (n, path.relative_to(ROOT).as_posix())
+    for n, slug in LABS.items()
+    for path in [
+        ROOT / "labs" / slug / "main.py",
+        ROOT / "solutions" / slug / "main.py",
+        *sorted((ROOT / "tests" / "bad" / slug).glob("*.py")),
+    ]
+]
+
+
+@pytest.fixture(scope="module")
+def esp32():
+    with Server("esp32") as server:
+        yield server.address
+
+
+def check(lab: int, program: str, *extra: str) -> dict[str, str]:
+    cmd = [sys.executable, "-m", "irqlab", "check", str(lab), program, "--json", *extra]
+    r = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, timeout=600)
+    assert r.stdout, r.stderr
+    result = json.loads(r.stdout)
+    return {c["id"]: (c["status"], c["message"]) for c in result["checks"]}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("lab", "program"), PROGRAMS, ids=[p for _, p in PROGRAMS])
+def test_same_verdicts_on_the_virtual_board(esp32, lab, program):
+    sim = check(lab, program)
+    board = check(lab, program, "--port", esp32)
+    assert {k: s for k, (s, _) in board.items()} == {k: s for k, (s, _) in sim.items()}, board
+    assert not any(s == "error" for s, _ in board.values())
