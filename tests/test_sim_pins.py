@@ -220,6 +220,24 @@ def test_soft_callback_gets_the_pin_and_runs_after_the_edge() -> None:
     assert 0 < run.start_us - edge < 200
 
 
+def test_irq_without_arguments_changes_nothing() -> None:
+    r = run_source("""
+        from machine import Pin
+        import time
+        n = [0]
+        def handler(pin):
+            n[0] += 1
+        out = Pin(4, Pin.OUT, value=0)
+        p = Pin(5, Pin.IN)
+        p.irq(handler, Pin.IRQ_RISING)
+        print(p.irq().trigger())
+        out.value(1)
+        time.sleep_ms(1)
+        print(n[0])
+    """)
+    assert lines(ok(r)) == ["1", "1"]
+
+
 def test_handler_none_disables_the_irq() -> None:
     r = run_source("""
         from machine import Pin

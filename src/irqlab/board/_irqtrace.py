@@ -208,7 +208,11 @@ def traced_machine(base, tr):
         def toggle(self):
             self.value(1 - self._p.value())
 
-        def irq(self, handler=None, trigger=None, **kwargs):
+        def irq(self, handler=_NO, trigger=None, **kwargs):
+            if handler is _NO and trigger is None and not kwargs:
+                return self._p.irq()  # no arguments: the IRQ object, nothing changed
+            if handler is _NO:
+                handler = None
             if trigger is None:
                 trigger = base.Pin.IRQ_FALLING | base.Pin.IRQ_RISING
             wrapped = None

@@ -110,10 +110,14 @@ class Pin:
         if self.is_output():
             sim.output_changed(self._id, level)
 
-    def irq(self, handler=None, trigger=None, **kwargs):
+    def irq(self, handler=_NO, trigger=None, **kwargs):
         _charge()
         if self._id in _P["no_irq"]:
             raise OSError("pin does not have IRQ capabilities")
+        if handler is _NO and trigger is None and not kwargs:
+            return self._irq  # no arguments: nothing changes
+        if handler is _NO:
+            handler = None
         _irq_kwargs(kwargs)
         if trigger is None:
             trigger = Pin.IRQ_FALLING | Pin.IRQ_RISING
