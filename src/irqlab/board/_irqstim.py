@@ -49,9 +49,14 @@ class Player:
         # Call with the clock at zero: edge times are from now.
         if self.kind == "rmt":
             self.t0 = self.clock()
-            self.rmt.write_pulses(self._train[0], self._train[1])
+            try:
+                self.rmt.write_pulses(self._train[0], self._train[1])
+            except Exception:  # an RMT whose write_pulses this code does not know
+                self.rmt.deinit()
+                self.rmt = None
+                self.kind = "timer"
             self._train = None
-        elif self.kind == "timer":
+        if self.kind == "timer":
             self._start_timer()
 
     # --- Timer: each edge when it is due ---

@@ -80,8 +80,8 @@ def run(
         line.raw_repl()
         line.start(BOOTSTRAP)
         stream = _Stream(nonce)
-        outcome = _pump(line, stream, scenario.seconds + START_S)
-        _stop(line)
+        outcome, tail = _pump(line, stream, scenario.seconds + START_S)
+        _stop(line, tail)
     return _result(stream, outcome, scenario, compiled, board, port, time.monotonic() - started)
 
 
@@ -208,25 +208,30 @@ def _check_jumper(line: Line) -> None:
         )
 
 
-def _pump(line: Line, stream: _Stream, limit_s: float) -> str:
-    """Read the run's output until its end event, the end of the harness, or the deadline."""
+def _pump(line: Line, stream: _Stream, limit_s: float) -> tuple[str, bytes]:
+    """Read the run's output until its end event, the end of the harness, or the deadline.
+
+    Returns how it ended, and the last bytes read (the REPL's prompt may be among them).
+    """
     deadline = time.monotonic() + limit_s
-    carry = b""
+    carry = tail = b""
     while True:
         left = deadline - time.monotonic()
         if left <= 0:
-            return "timeout"
-        data = carry + line.read(min(left, 0.5))
+            return "timeout", tail
+        chunk = line.read(min(left, 0.5))
+        tail = (tail + chunk)[-64:]
+        data = carry + chunk
         carry = b""
         if data.endswith(b"\r"):
             data, carry = data[:-1], b"\r"
         done = data.find(b"\x04")  # the raw REPL: the harness itself has finished
         if stream.feed((data if done < 0 else data[:done]).replace(b"\r\n", b"\n")):
-            return "end"
+            return "end", tail
         if done >= 0:
             _harness_failed(line, data[done + 1 :])
         if stream.raw_bytes > MAX_RAW:
-            return "output"
+            return "output", tail
 
 
 def _harness_failed(line: Line, after: bytes) -> None:
@@ -242,28 +247,28 @@ def _harness_failed(line: Line, after: bytes) -> None:
     )
 
 
-def _stop(line: Line) -> None:
+def _stop(line: Line, tail: bytes) -> None:
     """Interrupt the program (still running after the scenario) and soft-reset the board.
 
     A Ctrl-C that lands while a soft callback runs stops only that callback (the port
     prints it and goes on), so Ctrl-C is sent again until the REPL's prompt comes back.
     """
     deadline = time.monotonic() + STOP_S
-    tail = b""
-    while time.monotonic() < deadline:
-        line.write(b"\x03")
-        until = time.monotonic() + 0.25
-        while time.monotonic() < until:
-            tail = (tail + line.read(0.05))[-4096:]
-            if b"\x04>" in tail or RAW_PROMPT in tail:
-                line.raw_repl()
-                line.t.exit_raw_repl()
-                return
-    raise SetupError(
-        f"the program on the board at {line.port} did not stop on Ctrl-C after the run "
-        "(does it catch KeyboardInterrupt, or turn Ctrl-C off with micropython.kbd_intr?)",
-        RESET_FIX,
-    )
+    next_ctrl_c = 0.0
+    while b"\x04>" not in tail and RAW_PROMPT not in tail:
+        now = time.monotonic()
+        if now >= deadline:
+            raise SetupError(
+                f"the program on the board at {line.port} did not stop on Ctrl-C after the run "
+                "(does it catch KeyboardInterrupt, or turn Ctrl-C off with kbd_intr?)",
+                RESET_FIX,
+            )
+        if now >= next_ctrl_c:
+            line.write(b"\x03")
+            next_ctrl_c = now + 0.25
+        tail = (tail + line.read(0.05))[-4096:]
+    line.raw_repl()
+    line.t.exit_raw_repl()
 
 
 def _result(
@@ -304,7 +309,7 @@ def self_test(port: str) -> list[str]:
     with Line(port) as line:
         line.raw_repl()
         found, version, free = _probe(line)
-        report = [f"{port}: MicroPython {version.split(';')[0]} on {found}, {free} bytes free"]
+        report = [f"{port}: {version.split('; ')[-1]} on {found}, {free} bytes free"]
         _check_board(line, found)
         _install_harness(line)
         report.append(f"irqlab's harness is on the board, in {REMOTE}/")
