@@ -92,7 +92,28 @@ Pin(4, Pin.OUT).value(1)
 while True:
     time.sleep_ms(10)
 """
-    code, out, _ = irqlab_run(capsys, program(tmp_path, source), "--seconds", "2")
+    # Python inside a callback costs no virtual time (the port's scheduler is locked
+    # while it runs, so nothing can count its steps): only the real-time limit ends it.
+    code, out, _ = irqlab_run(capsys, program(tmp_path, source), "--seconds", "2", "--timeout", "1")
+    assert code == 1
+    assert "the handler for pin5 started at 0.000 s and never returned" in out[-1]
+
+
+def test_a_handler_that_polls_forever_ends_with_the_scenario(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Calls into the board do cost time: the scenario ends, the handler is still in.
+    source = """
+from machine import Pin
+import time
+def handler(pin):
+    while pin.value():
+        pass
+Pin(5, Pin.IN).irq(handler)
+Pin(4, Pin.OUT).value(1)
+time.sleep_ms(10)
+"""
+    code, out, _ = irqlab_run(capsys, program(tmp_path, source), "--seconds", "0.5")
     assert code == 1
     assert "the handler for pin5 started at 0.000 s and never returned" in out[-1]
 

@@ -34,6 +34,13 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         "--seed", type=int, default=0, metavar="N", help="seed for the world's randomness"
     )
     p.add_argument(
+        "--timeout",
+        type=float,
+        default=None,
+        metavar="S",
+        help="real seconds before a program stuck inside one step is stopped",
+    )
+    p.add_argument(
         "--strict-isr",
         action="store_true",
         help="run handlers with the heap locked: the first allocation in one stops it, at its line",
@@ -52,7 +59,9 @@ def main(args: argparse.Namespace) -> int:
     if labrun.is_lab_number(args.file):
         return labrun.main(args)
     scenario = Scenario(seconds=args.seconds, seed=args.seed)
-    result = run(args.file, scenario, board=args.board, strict_isr=args.strict_isr)
+    result = run(
+        args.file, scenario, board=args.board, strict_isr=args.strict_isr, timeout_s=args.timeout
+    )
     if args.json:
         print(json.dumps({**result.to_json(), "problem": problem(result)}))
     else:

@@ -95,7 +95,10 @@ def tick(_):
     # One VM pending check of the main thread.
     global now
     _sched(tick, None)
-    if busy or halted:
+    # Inside a callback the real scheduler is locked, so a callback run from here gets
+    # no ticks: a callback's own Python costs nothing, wherever it was started from
+    # (its calls into the board and its sleeps do).
+    if busy or in_cb or halted:
         return
     now += C_CHECK
     if now >= next_due:
@@ -282,7 +285,7 @@ def _push(func, arg):
 
 def _run_one():
     # One queued callback, as mp_sched_run_pending runs it: protected, with the
-    # scheduler locked. Its own code is the program's: it costs time.
+    # scheduler locked. Its own code is the program's: its calls cost time.
     global in_cb, busy, q_head, q_len
     func = q_func[q_head]
     arg = q_arg[q_head]
