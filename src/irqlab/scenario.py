@@ -15,8 +15,10 @@ when each press started, settled and ended.
 
 from __future__ import annotations
 
+import base64
 import itertools
 import random
+import struct
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -134,16 +136,33 @@ class Episode:
 
 @dataclass(frozen=True)
 class Compiled:
-    edges: list[tuple[int, int, int]]
+    """The exact edges each input sees. `pulses` are the edges of presses and glitches;
+    `waves` are generated on the board; `edges` is all of them, in time order."""
+
+    pulses: list[tuple[int, int, int]]
     idle: dict[int, int]
     links: list[tuple[int, int]]
     episodes: list[Episode]
+    waves: list[Wave] = field(default_factory=list)
+
+    @property
+    def edges(self) -> list[tuple[int, int, int]]:
+        if not self.waves:
+            return self.pulses
+        return sorted(self.pulses + [e for w in self.waves for e in w.edges()])
 
     def to_board(self) -> dict[str, Any]:
+        # Packed, so that many edges cost the board bytes, not Python objects.
+        times = struct.pack(f"<{len(self.pulses)}i", *(t for t, _, _ in self.pulses))
+        codes = bytes(pin * 2 + level for _, pin, level in self.pulses)
         return {
-            "edges": [list(e) for e in self.edges],
+            "edges": {
+                "t_us": base64.b64encode(times).decode(),
+                "code": base64.b64encode(codes).decode(),
+            },
             "idle": {str(k): v for k, v in self.idle.items()},
             "links": [list(link) for link in self.links],
+            "waves": [w.to_board() for w in self.waves],
         }
 
 
@@ -172,9 +191,9 @@ class Scenario:
         inputs = self.inputs()
         edges: list[tuple[int, int, int]] = []
         episodes: list[Episode] = []
-        for d in inputs.values():
-            if isinstance(d, SquareWave):
-                edges += _square_wave(d, self.duration_us)
+        waves = [
+            _square_wave(d, self.duration_us) for d in inputs.values() if isinstance(d, SquareWave)
+        ]
         for index, event in enumerate(sorted(self.timeline, key=lambda e: (e.pin, e.at))):
             device = inputs.get(event.pin)
             if not isinstance(device, (Button, Sensor)):
@@ -192,7 +211,7 @@ class Scenario:
         idle = {pin: d.idle for pin, d in inputs.items()}
         links = [(d.source, d.target) for d in self.world if isinstance(d, Jumper)]
         episodes.sort(key=lambda e: e.start_us)
-        return Compiled(edges, idle, links, episodes)
+        return Compiled(edges, idle, links, episodes, waves)
 
 
 def _activation(
@@ -243,21 +262,40 @@ def _levels(times: list[int], final: int) -> list[tuple[int, int]]:
     return [(t, final if (n - 1 - i) % 2 == 0 else 1 - final) for i, t in enumerate(times)]
 
 
-def _square_wave(d: SquareWave, duration_us: int) -> list[tuple[int, int, int]]:
+@dataclass(frozen=True)
+class Wave:
+    """A square wave in the integer nanoseconds the board generates it in (so a storm of
+    edges costs the board no memory, and the host knows each edge to the microsecond)."""
+
+    pin: int
+    start_ns: int
+    period_ns: int
+    high_ns: int
+    stop_ns: int
+    idle: int
+
+    def edges(self) -> list[tuple[int, int, int]]:
+        out = []
+        t = self.start_ns
+        while t < self.stop_ns:
+            out.append((t // 1000, self.pin, 1 - self.idle))
+            out.append(((t + self.high_ns) // 1000, self.pin, self.idle))
+            t += self.period_ns
+        return out
+
+    def to_board(self) -> list[int]:
+        return [self.pin, self.start_ns, self.period_ns, self.high_ns, self.stop_ns, self.idle]
+
+
+def _square_wave(d: SquareWave, duration_us: int) -> Wave:
     if d.hz <= 0 or not 0 < d.duty < 1:
         raise IrqlabError(f"square wave {d.hz} Hz, duty {d.duty}", "use hz > 0 and 0 < duty < 1")
-    period = 1_000_000 / d.hz
-    stop = duration_us if d.stop is None else round(d.stop * 1_000_000)
-    edges = []
-    k = 0
-    while True:
-        t = round(d.start * 1_000_000 + k * period)
-        if t >= stop:
-            break
-        edges.append((t, d.pin, 1 - d.idle))
-        edges.append((round(t + d.duty * period), d.pin, d.idle))
-        k += 1
-    return edges
+    period = round(1e9 / d.hz)
+    if period < 2_000:
+        raise IrqlabError(f"square wave {d.hz} Hz", "keep it at 500 kHz or below")
+    stop = duration_us * 1000 if d.stop is None else round(d.stop * 1e9)
+    high = min(max(round(d.duty * period), 1_000), period - 1_000)
+    return Wave(d.pin, round(d.start * 1e9), period, high, stop, d.idle)
 
 
 def _check_order(episodes: list[Episode]) -> None:

@@ -5,7 +5,7 @@ Every event is a dict with `t_us` (microseconds since the scenario started) and 
 | kind   | fields                                  | meaning                                   |
 |--------|-----------------------------------------|-------------------------------------------|
 | edge   | pin, level                              | the level at an input changed             |
-| write  | pin, level                              | the program wrote an output               |
+| write  | pin, level                              | the program changed an output's level  |
 | irq    | pin, trigger, handler                   | an IRQ set (handler None: cleared)         |
 | timer  | id, mode, handler                       | a Timer was started (mode None: stopped)  |
 | enter  | source                                  | a handler started (source: pin5, timer0)  |

@@ -29,7 +29,9 @@ masked = 0  # > 0 between disable_irq() and the matching enable_irq()
 latched = []  # IRQ sources that fired while masked (one latch per source)
 halted = False
 
-edges = []  # world edges [t_ns, pin, level], sorted
+_et = None  # world edges, sorted: times in us (array 'i')
+_ec = None  # and pin * 2 + level (bytearray)
+_en = 0
 _ei = 0
 timers = []  # armed virtual timers (objects with .due, .fire())
 pins = {}  # pin id -> the machine.Pin object the program configured
@@ -51,7 +53,7 @@ FIFO = 0
 
 
 def configure(cfg, trace, stop):
-    global end, depth, edges, profile, cost, tracer, _stop, quiet, BYTE_NS, FIFO
+    global end, depth, profile, cost, tracer, _stop, quiet, BYTE_NS, FIFO
     profile = cfg["profile"]
     cost = profile["cost_ns"]
     set_freq(profile["freq"])
@@ -64,7 +66,11 @@ def configure(cfg, trace, stop):
         q_arg.append(None)
     world = cfg["world"]
     end = cfg["duration_us"] * 1000
-    edges = [[e[0] * 1000, e[1], e[2]] for e in world["edges"]]
+    _load_edges(world["edges"])
+    for spec in world.get("waves", ()):
+        w = _Wave(spec)
+        if w.due < w.stop:
+            timers.append(w)
     for k, v in world["idle"].items():
         drive[int(k)] = v
     for src, dst in world["links"]:
@@ -72,6 +78,36 @@ def configure(cfg, trace, stop):
     tracer = trace
     _stop = stop
     _plan()
+
+
+def _load_edges(packed):
+    global _et, _ec, _en
+    from array import array
+    from binascii import a2b_base64
+
+    _et = array("i", bytearray(a2b_base64(packed["t_us"])))
+    _ec = bytearray(a2b_base64(packed["code"]))
+    _en = len(_ec)
+
+
+class _Wave:
+    # A signal generator: its edges are made as they come due, like a timer's.
+    def __init__(self, spec):
+        self.pin, self.start, self.period, self.high, self.stop, self.idle = spec
+        self.due = self.start
+        self.rising = True
+
+    def fire(self):
+        if self.rising:
+            set_input(self.pin, 1 - self.idle, self.due)
+            self.due += self.high
+        else:
+            set_input(self.pin, self.idle, self.due)
+            self.start += self.period
+            self.due = self.start
+            if self.due >= self.stop:
+                timers.remove(self)
+        self.rising = not self.rising
 
 
 def set_freq(hz):
@@ -174,8 +210,8 @@ def charge(ns):
 def _plan():
     global next_due
     nd = end
-    if _ei < len(edges) and edges[_ei][0] < nd:
-        nd = edges[_ei][0]
+    if _ei < _en and _et[_ei] * 1000 < nd:
+        nd = _et[_ei] * 1000
     for t in timers:
         if t.due < nd:
             nd = t.due
@@ -188,7 +224,7 @@ def _deliver():
     global _ei
     hold()
     while True:
-        t_edge = edges[_ei][0] if _ei < len(edges) else end + 1
+        t_edge = _et[_ei] * 1000 if _ei < _en else end + 1
         timer = None
         for t in timers:
             if timer is None or t.due < timer.due:
@@ -198,9 +234,9 @@ def _deliver():
         if first > now or first > end:
             break
         if t_edge <= t_timer:
-            e = edges[_ei]
+            code = _ec[_ei]
             _ei += 1
-            set_input(e[1], e[2], e[0])
+            set_input(code >> 1, code & 1, t_edge)
         else:
             timer.fire()
     release()
