@@ -182,6 +182,9 @@ def test_a_scenario_a_board_cannot_play(counter):
     other_pin = Scenario(world=(SquareWave(pin=13, hz=10),), seconds=1.0)
     with pytest.raises(SetupError, match="GPIO13"):
         target.run(counter, other_pin, "esp32", "/dev/irqlab-never-opened")
+    storm = Scenario(world=(SquareWave(pin=5, hz=1000), Jumper()), seconds=5.0)
+    with pytest.raises(SetupError, match="10,000 edges"):
+        target.run(counter, storm, "esp32", "/dev/irqlab-never-opened")
 
 
 def test_board_check_command():

@@ -11,13 +11,16 @@ _SOON_US = 1000  # a timer cannot wait less than this: play such edges at once
 
 class Player:
     def __init__(self, machine, cfg, clock):
-        # cfg: {"pin": 4, "idle": level or None, "edges": [[t_us, level], ...], "timer": id,
-        #       "until": us}  (the level after the last edge holds until `until`)
+        # cfg: {"pin": 4, "idle": level or None, "t_us": base64 of int32s, "levels": base64
+        #       of bytes, "timer": id, "until": us} (the last level holds until `until`)
+        from array import array
+        from binascii import a2b_base64
+
         self.machine = machine
         self.clock = clock
-        self.times = [e[0] for e in cfg["edges"]]
-        self.levels = [e[1] for e in cfg["edges"]]
-        self.played = [0] * len(self.times)  # when each edge was played (us)
+        self.times = array("i", bytearray(a2b_base64(cfg["t_us"])))
+        self.levels = a2b_base64(cfg["levels"])
+        self.played = array("i", bytearray(4 * len(self.times)))  # when each edge was played
         self.n = 0  # how many were played
         self.timer_id = cfg["timer"]
         self.rmt = None

@@ -13,9 +13,11 @@ student's failure; a program that does not finish in time is a run that stopped 
 from __future__ import annotations
 
 import ast
+import base64
 import hashlib
 import json
 import secrets
+import struct
 import time
 from pathlib import Path
 from typing import Any
@@ -35,6 +37,7 @@ TRACE_BUFFER = {"esp32": 16 * 1024, "esp8266": 4 * 1024}
 STOP_TIMER = {"esp32": 3, "esp8266": -1}  # the Timer that ends the run (ESP32: hardware 3)
 STIM_TIMER = {"esp32": 2, "esp8266": -1}  # the stimulus player's, when there is no RMT
 MAX_FILES = 32
+MAX_EDGES = {"esp32": 4000, "esp8266": 1500}  # what the player can hold in the board's RAM
 START_S = 10.0  # to start the harness, and to send the buffered trace at the end
 STOP_S = 8.0  # for the program to stop after Ctrl-C
 RAW_PROMPT = b"raw REPL; CTRL-B to exit\r\n>"  # a board that soft-reset instead
@@ -94,12 +97,21 @@ def stimulus(compiled: Compiled, scenario: Scenario, board: str) -> dict[str, An
             f"(by the jumper from GPIO{KIT_OUT})",
             "run it on the simulated board (without --port)",
         )
-    edges = [[t, level] for t, pin, level in compiled.edges if pin == KIT_IN]
+    edges = [(t, level) for t, pin, level in compiled.edges if pin == KIT_IN]
+    if len(edges) > MAX_EDGES[board]:
+        raise SetupError(
+            f"this scenario has {len(edges):,} edges, more than an {board.upper()} can hold "
+            f"to play (at most {MAX_EDGES[board]:,})",
+            "run it on the simulated board (without --port)",
+        )
+    # Packed: an edge costs the board 5 bytes, not two Python objects.
+    times = struct.pack(f"<{len(edges)}i", *(t for t, _ in edges))
     return {
         "pin": KIT_OUT,
         "target": KIT_IN,
         "idle": compiled.idle.get(KIT_IN),
-        "edges": edges,
+        "t_us": base64.b64encode(times).decode(),
+        "levels": base64.b64encode(bytes(lv for _, lv in edges)).decode(),
         "timer": STIM_TIMER[board],
         "until": scenario.duration_us + 1_000_000,
     }

@@ -34,6 +34,7 @@ from pathlib import Path
 from irqlab.errors import IrqlabError
 from irqlab.profiles import profile
 from irqlab.runner import BOARD_DIR, micropython_command
+from irqlab.scenario import Compiled
 
 FIRMWARE_DIR = Path(__file__).parent / "firmware"
 BOOT = "import _irqvboard\n_irqvboard.boot({path!r})\ndel _irqvboard\n"
@@ -110,7 +111,7 @@ class VirtualBoard:
     def _boot(self, board: str, jumper: bool) -> dict[str, object]:
         return {
             "profile": self.profile.to_board(),
-            "world": {"edges": [], "idle": {}, "links": [[4, 5]] if jumper else []},
+            "world": Compiled([], {}, [(4, 5)] if jumper else [], []).to_board(),
             "duration_us": 10 * 24 * 3600 * 1_000_000,  # the world never ends
             "rmt": board == "esp32",
             "path": [str(SIM_DIR), str(FIRMWARE_DIR)],

@@ -1,6 +1,7 @@
 # The ESP32's RMT peripheral on the virtual board (installed as `esp32`): write_pulses()
-# puts exact level changes on its pin into the simulated world, as the hardware does, and
-# what is wired to that pin (the lab kit's jumper) sees them.
+# makes exact level changes on its pin in the simulated world, as the hardware does, and
+# what is wired to that pin (the lab kit's jumper) sees them. To the simulator it is a
+# timer-like source: it fires at each level change.
 import _irqsim as sim
 
 _SOURCE_HZ = 80_000_000  # the APB clock
@@ -13,7 +14,9 @@ class RMT:
         self._pin = pin
         self._div = clock_div
         self._idle = 1 if idle_level else 0
-        self._done = 0
+        self._changes = []  # (t_ns, level), in time order
+        self._i = 0
+        self.due = 0
 
     def source_freq(self):
         return _SOURCE_HZ
@@ -22,15 +25,17 @@ class RMT:
         return self._div
 
     def wait_done(self, *, timeout=0):
-        return sim.now >= self._done
+        return self._i >= len(self._changes)
 
     def loop(self, enable):
         pass
 
     def deinit(self):
         # Stops the output: the level changes not yet played are dropped.
-        sim.edges[sim._ei :] = [e for e in sim.edges[sim._ei :] if e[1] not in self._targets()]
-        sim._plan()
+        self._i = len(self._changes)
+        if self in sim.timers:
+            sim.timers.remove(self)
+            sim._plan()
 
     def write_pulses(self, duration, data=True):
         sim.charge(sim.C_CALL)
@@ -42,21 +47,36 @@ class RMT:
         changes = []
         for i in range(len(levels)):
             d = durations[i]
-            lv = levels[i]
             if not 0 <= d <= 32767:
                 raise ValueError("duration out of range")
-            if lv != level:
-                changes.append((t, lv))
-                level = lv
+            if levels[i] != level:
+                changes.append((t, levels[i]))
+                level = levels[i]
             t += d * tick_ns
         if level != self._idle:
             changes.append((t, self._idle))
-        self._done = t
-        _merge([[c[0], dst, c[1]] for c in changes for dst in self._targets()])
+        self.deinit()
+        self._changes = changes
+        self._i = 0
+        if changes:
+            self.due = changes[0][0]
+            sim.timers.append(self)
+            sim._plan()
 
-    def _targets(self):
-        pid = self._pin if isinstance(self._pin, int) else int(repr(self._pin)[4:-1])
-        return sim.links.get(pid, ())
+    # --- called by the simulator when `due` comes ---
+    def fire(self):
+        t, level = self._changes[self._i]
+        self._i += 1
+        for dst in sim.links.get(self._pin_id(), ()):
+            sim.set_input(dst, level, t)
+        if self._i < len(self._changes):
+            self.due = self._changes[self._i][0]
+        else:
+            sim.timers.remove(self)
+
+    def _pin_id(self):
+        pin = self._pin
+        return pin if isinstance(pin, int) else int(repr(pin)[4:-1])
 
 
 def _levels(duration, data):
@@ -66,19 +86,3 @@ def _levels(duration, data):
         raise TypeError("data must be a list when duration is an int")
     first = 1 if data else 0
     return [first ^ (i & 1) for i in range(len(duration))]
-
-
-def _merge(new):
-    # Into the world's pending edges, which stay sorted by time.
-    old = sim.edges[sim._ei :]
-    out = []
-    i = j = 0
-    while i < len(old) or j < len(new):
-        if j >= len(new) or (i < len(old) and old[i][0] <= new[j][0]):
-            out.append(old[i])
-            i += 1
-        else:
-            out.append(new[j])
-            j += 1
-    sim.edges[sim._ei :] = out
-    sim._plan()
