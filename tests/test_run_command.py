@@ -171,3 +171,18 @@ def test_json_output_shape(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -
         "pin": 2,
         "level": 1,
     }
+
+
+def test_the_program_cannot_read_the_runs_config_to_forge_trace_lines() -> None:
+    # The nonce that marks trace lines reaches the harness on stdin, drained before
+    # the program starts; argv is empty, as on a board.
+    from programs.simrun import run_source
+
+    r = run_source(
+        """
+        import sys
+        print("argv", sys.argv)
+        print("stdin", repr(sys.stdin.read()))
+        """
+    )
+    assert [ln.text for ln in r.trace.lines()] == ["argv []", "stdin ''"]

@@ -101,28 +101,38 @@ def run(
     }
     limit = timeout_s if timeout_s is not None else 20.0 + scenario.seconds
     with tempfile.TemporaryDirectory(prefix="irqlab-") as tmp:
-        cfg_path = Path(tmp) / "config.json"
-        cfg_path.write_text(json.dumps(config))
         started = time.monotonic()
         stream = _Stream(nonce)
-        argv = [*micropython_command(), "-X", f"heapsize={HEAP}", str(HARNESS), str(cfg_path)]
+        # The config (and its nonce) goes on stdin, which the harness drains before the
+        # program starts: a program cannot read it back to forge trace lines.
+        argv = [*micropython_command(), "-X", f"heapsize={HEAP}", str(HARNESS), "-"]
         env, preexec = _env(), None
         if sandbox.requested_mode():  # grading: confine the untrusted program (irqlab.sandbox)
             argv, env, preexec = sandbox.confine(argv, [Path(tmp), BOARD_DIR, prog.folder], env)
         proc = subprocess.Popen(
             argv,
-            stdin=subprocess.DEVNULL,
+            stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             env=env,
             cwd=tmp,
             preexec_fn=preexec,
         )
+        _send(proc, json.dumps(config).encode())
         stopped = _pump(proc, stream, limit)
         if preexec:
             sandbox.verify(proc.returncode, stream.stderr, bool(stream.events))
         wall = time.monotonic() - started
     return _result(stream, stopped, proc, scenario, compiled, board, wall)
+
+
+def _send(proc: subprocess.Popen[bytes], data: bytes) -> None:
+    assert proc.stdin is not None
+    try:
+        proc.stdin.write(data)
+        proc.stdin.close()
+    except BrokenPipeError:  # it died before reading: _pump reports how
+        pass
 
 
 def _env() -> dict[str, str]:

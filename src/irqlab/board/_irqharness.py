@@ -1,5 +1,5 @@
 # Runs a program on the board under a scenario and streams its trace.
-# Usage (unix port): micropython _irqharness.py CONFIG.json
+# Usage (unix port): micropython _irqharness.py - < CONFIG.json
 # On a board (config "target": "board") the host sets sys.argv and imports it.
 # Same file on every target; only the `machine` underneath differs.
 import json
@@ -9,6 +9,9 @@ import _irqtrace
 
 
 def _load(path):
+    # "-": the config comes on stdin, drained here, so the program can't read it back.
+    if path == "-":
+        return json.loads(sys.stdin.read())
     with open(path) as f:
         return json.load(f)
 
@@ -83,6 +86,7 @@ def run_program(folder, main, tracer):
 
 def main():
     cfg = _load(sys.argv[1])
+    sys.argv[:] = []  # as on a board
     tracer = _irqtrace.Tracer(cfg["nonce"], lambda: 0, cfg["max_output"])
     if cfg.get("target") == "board":  # a chip's own machine (irqlab.serial)
         import _irqboard
