@@ -9,12 +9,14 @@ LOCKOUT_MS = 200  # BUG: longer than the gap between two quick presses
 presses = 0
 last_count = time.ticks_add(time.ticks_ms(), -LOCKOUT_MS)
 
+
 def on_press(pin):
     global presses, last_count
     now = time.ticks_ms()
     if time.ticks_diff(now, last_count) >= LOCKOUT_MS:
         presses += 1
         last_count = now
+
 
 button.irq(handler=on_press, trigger=Pin.IRQ_FALLING)
 

@@ -152,4 +152,3 @@ def boot(path):
     _clock = _Clock(_irqsim, cfg["again_file"])
     _irqsim.tick = _clock.quiet
     _irqsim.start()
-
