@@ -24,7 +24,8 @@ class Costs:
     irq: from a queued soft callback to the first line of its handler (dispatch and call).
 
     These are estimates for a 240 MHz ESP32 (no per-bytecode figure is published for it);
-    `bench/costs.py` prints what they imply for familiar loops, to compare with a board.
+    `python bench/sim_speed.py` prints what they imply for familiar loops (pin-toggle rate,
+    polling and IRQ latency), to compare with a board.
     The board scales them by ref_hz / machine.freq().
     """
 
