@@ -104,6 +104,26 @@ def test_ctrl_c_interrupts_a_running_program(board):
     assert out is not None and b"KeyboardInterrupt" in out
 
 
+def test_one_ctrl_c_stops_a_program_that_calls_the_board_every_time(board):
+    """As a board's UART does, a Ctrl-C stops a program at its next call into the board,
+    never inside the interpreter's own C code: one press each time, and the board is still
+    fine afterwards (a SIGINT there once left the interpreter hung at its next allocation)."""
+    program = (
+        "import time\nfrom machine import Pin\np = Pin(5, Pin.IN)\nx = []\n"
+        "while True:\n    x.append([p.value()] * 8)\n    x = x[-50:]\n    time.sleep_us(50)\n"
+    )
+    with Line(board) as line:
+        for _ in range(20):
+            line.raw_repl()
+            line.start(program)
+            time.sleep(0.1)
+            line.write(b"\x03")
+            out = line.read_until(b"\x04>", 3.0)
+            assert out is not None and b"KeyboardInterrupt" in out, out
+        line.raw_repl()
+        assert line.exec("print(6 * 7)").strip() == "42"
+
+
 def test_repl_in_a_terminal(board):
     """`mpremote repl` as a person uses it: type a line, soft-reset with Ctrl-D, leave."""
     pid, fd = pty.fork()

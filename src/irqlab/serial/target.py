@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import ast
 import base64
+import contextlib
 import hashlib
 import json
 import secrets
@@ -83,7 +84,14 @@ def run(
         line.raw_repl()
         line.start(BOOTSTRAP)
         stream = _Stream(nonce)
-        outcome, tail = _pump(line, stream, scenario.seconds + START_S)
+        try:
+            outcome, tail = _pump(line, stream, scenario.seconds + START_S)
+        except BaseException:
+            # Whatever broke the run (or the person pressed Ctrl-C), the next one must
+            # find the board at its REPL, not still running this program.
+            with contextlib.suppress(Exception):
+                line.raw_repl()  # interrupts the program and soft-resets the board
+            raise
         _stop(line, tail)
     return _result(stream, outcome, scenario, compiled, board, port, time.monotonic() - started)
 

@@ -5,10 +5,13 @@ mpremote connects to it as to a board on USB, through a pty (`/dev/pts/N`) or a
 own, with the simulated `machine`, `time` and `micropython` installed at boot
 (firmware/_irqvboard.py), the lab kit's jumper GPIO4 -> GPIO5 in its world and, for an ESP32,
 the RMT peripheral. The unix port answers the friendly REPL, the raw REPL and raw-paste mode
-itself, and a Ctrl-C interrupts it; what it lacks is a soft reset: Ctrl-D at its prompt makes
-it exit. So the board starts a fresh interpreter, prints "MPY: soft reboot" and, if the old one
-was in the raw REPL, puts the new one there too, as a soft reset on a board does. Files live in
-a private folder, the board's filesystem, which is the interpreter's working directory.
+itself. Its Ctrl-C (SIGINT) is asynchronous, unlike a board's, and can leave it hung if it
+lands in C code, so a Ctrl-C is raised by the firmware at the program's next call into the
+board, as a board raises it at a safe point; SIGINT is the fallback for code that never calls
+it. What the port lacks is a soft reset: Ctrl-D at its prompt makes it exit. So the board
+starts a fresh interpreter, prints "MPY: soft reboot" and, if the old one was in the raw REPL,
+puts the new one there too, as a soft reset on a board does. Files live in a private folder,
+the board's filesystem, which is the interpreter's working directory.
 """
 
 from __future__ import annotations
@@ -47,6 +50,7 @@ SOFT_REBOOT = b"MPY: soft reboot\r\n"
 BOOT_TIMEOUT_S = 10.0
 _PR_SET_PDEATHSIG = 1
 INTERRUPT_S = 2.0  # how long a Ctrl-C may take to reach the program
+SIGINT_AFTER_S = 0.5  # a program that calls no board API by then gets a SIGINT instead
 INTERRUPT_POLL_S = 0.02
 AGAIN_AFTER_S = 0.005
 
@@ -85,6 +89,8 @@ class VirtualBoard:
         self.boot_config = self._tmp / "boot.json"
         self._kbd_file = self._tmp / "kbd_intr"
         self._again_file = self._tmp / "sigint_again"
+        self._ctrl_c_file = self._tmp / "ctrl_c"
+        self._ctrl_c_at = 0.0  # when the pending Ctrl-C was asked for (0: none pending)
         self.boot_config.write_text(json.dumps(self._boot(board, jumper)))
         self.child: subprocess.Popen[bytes] | None = None
         self.child_fd = -1
@@ -117,6 +123,7 @@ class VirtualBoard:
             "path": [str(SIM_DIR), str(FIRMWARE_DIR)],
             "kbd_file": str(self._kbd_file),
             "again_file": str(self._again_file),
+            "ctrl_c_file": str(self._ctrl_c_file),
         }
 
     # --- the line to the client ---
@@ -185,6 +192,7 @@ class VirtualBoard:
         self._booting_raw = raw
         self._paste, self._paste_exec = False, 0
         self._interrupt_until = 0.0
+        self._cancel_ctrl_c()
         self._started = False  # until its first prompt, a SIGINT would kill it
         self._kbd_file.unlink(missing_ok=True)
         self._boot_out = b""
@@ -232,6 +240,7 @@ class VirtualBoard:
             self._paste_exec = 0 if self._paste_exec == 2 or data.count(b"\x04") > 1 else 2
         if not self._executing():
             self._interrupt_until = 0.0
+            self._cancel_ctrl_c()  # not for whatever runs next
         self._tail = seen[-40:]
         self._to_client(data)
 
@@ -240,9 +249,8 @@ class VirtualBoard:
             self._track_paste(data)
         if b"\x03" in data and self._executing() and self._interrupts_on():
             data = data.replace(b"\x03", b"")
-            self._again_file.unlink(missing_ok=True)
             self._interrupt_until = time.monotonic() + INTERRUPT_S
-            self._interrupt()
+            self._ask_ctrl_c()
         self.pending_in += data
         if self.child_fd >= 0 and not self._booting_raw:
             self._send_pending()
@@ -267,6 +275,33 @@ class VirtualBoard:
             return bool(termios.tcgetattr(self.child_fd)[3] & termios.ISIG)
         except (termios.error, OSError):
             return False
+
+    def _ask_ctrl_c(self) -> None:
+        # As a board's UART does: KeyboardInterrupt in the program, at a safe point. The
+        # firmware raises it at the program's next call into the board (_irqvboard._CtrlC);
+        # a program that makes none gets a SIGINT (see _sigint_fallback).
+        if self._ctrl_c_file.exists():
+            return  # still pending: its age decides when a SIGINT takes over
+        self._ctrl_c_file.write_bytes(b"")
+        self._ctrl_c_at = time.monotonic()
+
+    def _cancel_ctrl_c(self) -> None:
+        self._ctrl_c_file.unlink(missing_ok=True)
+        self._ctrl_c_at = 0.0
+
+    def _sigint_fallback(self) -> None:
+        # The unix port's SIGINT is asynchronous: it can leave the interpreter broken if it
+        # lands in C code (the GC with its lock held), so it is the last resort, for code
+        # that never calls the board (a bare `while True: pass`).
+        if not self._ctrl_c_at or time.monotonic() - self._ctrl_c_at < SIGINT_AFTER_S:
+            return
+        if not self._ctrl_c_file.exists():  # the firmware took it
+            self._ctrl_c_at = 0.0
+            return
+        self._cancel_ctrl_c()
+        self._again_file.unlink(missing_ok=True)
+        if self._executing():
+            self._interrupt()
 
     def _interrupt(self) -> None:
         # What a board's UART does with a Ctrl-C: KeyboardInterrupt in the running program.
@@ -323,6 +358,8 @@ class VirtualBoard:
         self._spawn(raw=False)
         while not self.stopping:
             waiting = time.monotonic() < self._interrupt_until
+            if waiting:
+                self._sigint_fallback()
             if waiting and self._asked_again():
                 self._again_file.unlink(missing_ok=True)
                 if self._executing():

@@ -3,7 +3,9 @@
 # `machine`, `time` and `micropython`, the jumper GPIO4 -> GPIO5, and on the ESP32 the RMT.
 # Usage: micropython -i -c "import _irqvboard; _irqvboard.boot('BOOT.json'); del _irqvboard"
 import json
+import os as _real_os
 import sys
+import time as _real_time  # the wall clock, before the sim's takes its name
 
 
 class _Port:
@@ -20,6 +22,7 @@ class _Port:
 
 
 _clock = None
+_ctrl_c = None
 
 
 def _never_ends():
@@ -32,6 +35,7 @@ def _guard(sim, f):
         _clock.restart()
         sim.hold()
         try:
+            _ctrl_c.poll()  # held: it costs the program no virtual time
             return f(*args, **kwargs)
         finally:
             sim.release()
@@ -121,6 +125,38 @@ class _Clock:
             self.sim.start()
 
 
+class _CtrlC:
+    # A Ctrl-C from the line, raised where a board raises it: in the program's own code,
+    # at a call into the board, never in the middle of C code. (The unix port's SIGINT
+    # jumps out of whatever C code runs, the GC's with its lock held included, and the
+    # interpreter then hangs at its next allocation.) vboard.py asks by creating a file;
+    # it is looked for at most every CHECK_MS of real time, so a call costs next to nothing.
+    CHECK_MS = 5
+
+    def __init__(self, sim, path):
+        self.sim = sim
+        self.path = path
+        self.stat = _real_os.stat
+        self.remove = _real_os.remove
+        self.ticks_ms = _real_time.ticks_ms
+        self.ticks_diff = _real_time.ticks_diff
+        self.last = _real_time.ticks_ms()
+
+    def poll(self):
+        now = self.ticks_ms()
+        if self.ticks_diff(now, self.last) < self.CHECK_MS:
+            return
+        self.last = now
+        if self.sim.in_cb or self.sim.busy > 1:
+            return  # not the program's own call: it would stop only a callback
+        try:
+            self.stat(self.path)
+        except OSError:
+            return
+        self.remove(self.path)
+        raise KeyboardInterrupt
+
+
 def boot(path):
     with open(path) as f:
         cfg = json.load(f)
@@ -148,7 +184,8 @@ def boot(path):
             _guard_all(_irqsim, _irqrmt, (_irqrmt.RMT,))
         sys.modules["esp32"] = _irqrmt
     sys.path[:] = ["", ".frozen", "lib"] + cfg["path"]
-    global _clock
+    global _clock, _ctrl_c
     _clock = _Clock(_irqsim, cfg["again_file"])
+    _ctrl_c = _CtrlC(_irqsim, cfg["ctrl_c_file"])
     _irqsim.tick = _clock.quiet
     _irqsim.start()
