@@ -1,4 +1,5 @@
-"""The simulated machine.Pin behaves as the ESP32 (and ESP8266) port's does (SEMANTICS.md: Pins)."""
+"""The simulated machine.Pin behaves as the ESP32 (and ESP8266) port's does
+(MicroPython's ports/esp32/machine_pin.c and ports/esp8266/machine_pin.c)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
-"""Soft IRQs go through the port's scheduler queue (SEMANTICS.md: The scheduler, IRQ masking,
-Hard IRQs and the heap)."""
+"""Soft IRQs go through the port's scheduler queue, as in MicroPython's py/scheduler.c,
+ports/esp32/modmachine.c (IRQ masking) and py/modmicropython.c (the heap lock)."""
 
 from __future__ import annotations
 

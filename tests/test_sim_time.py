@@ -1,4 +1,5 @@
-"""Time and timers on the simulated board (SEMANTICS.md: Time, Timers; facts.md §6, §8, §11)."""
+"""Time and timers on the simulated board, as in MicroPython's extmod/modtime.c,
+ports/esp32/machine_timer.c and ports/esp32/uart.c."""
 
 from __future__ import annotations
 
