@@ -46,5 +46,8 @@ def check(lab: int, program: str, *extra: str) -> dict[str, str]:
 def test_same_verdicts_on_the_virtual_board(esp32, lab, program):
     sim = check(lab, program)
     board = check(lab, program, "--port", esp32)
-    assert {k: s for k, (s, _) in board.items()} == {k: s for k, (s, _) in sim.items()}, (sim, board)
+    assert {k: s for k, (s, _) in board.items()} == {k: s for k, (s, _) in sim.items()}, (
+        sim,
+        board,
+    )
     assert not any(s == "error" for s, _ in board.values())
