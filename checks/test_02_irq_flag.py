@@ -14,12 +14,12 @@ from irqlab.checks import fail, fail_if_broken, requires
 from irqlab.labkit import (
     answers,
     around,
-    before_first,
     moments,
     msec,
     plural,
     printed,
     require_irq,
+    require_nothing_before_first,
     require_quiet_handlers,
     require_short_handlers,
     sec,
@@ -102,17 +102,16 @@ def test_one_alert_per_approach(board):
     """each approach gives one Alert!!!, a 3 s approach too, and no approach gives none"""
     run = board.run(APPROACHES)
     lines = run.trace.lines(ALERT)
-    early = before_first(run, lines)
-    if early:
-        fail(
-            f"Alert!!! was printed at {moments([ln.t_us for ln in early])}, before anything "
-            "came near the sensor",
-            expected="no Alert!!! without an approach",
-            seen=plural(len(early), "line"),
-            at_us=early[0].t_us,
-            window=(0, run.compiled.episodes[0].start_us),
-            run=run,
-        )
+    require_nothing_before_first(
+        run,
+        lines,
+        lambda early: (
+            f"Alert!!! was printed at {moments([ln.t_us for ln in early])}, before "
+            "anything came near the sensor"
+        ),
+        expected="no Alert!!! without an approach",
+        seen_word="line",
+    )
     for a in answers(run, lines):
         if len(a.lines) != 1:
             seen = [ln.t_us for ln in a.lines]

@@ -18,12 +18,12 @@ from irqlab.labkit import (
     Answer,
     answers,
     around,
-    before_first,
     moments,
     msec,
     plural,
     printed,
     require_irq,
+    require_nothing_before_first,
     require_quiet_handlers,
     sec,
 )
@@ -188,16 +188,16 @@ def _wrap_note(t_us: int, wrap_us: int | None) -> str:
 
 def _require_one_line_per_press(run: Run, wrap_us: int | None = None) -> None:
     lines = run.trace.lines(PRESS)
-    early = before_first(run, lines)
-    if early:
-        fail(
-            f"{early[0].text} was printed at {sec(early[0].t_us)}, before the first press",
-            expected="no PRESS before a press",
-            seen=plural(len(early), "PRESS line"),
-            at_us=early[0].t_us,
-            window=(0, run.compiled.episodes[0].start_us + 100_000),
-            run=run,
-        )
+    require_nothing_before_first(
+        run,
+        lines,
+        lambda early: (
+            f"{early[0].text} was printed at {sec(early[0].t_us)}, before the first press"
+        ),
+        expected="no PRESS before a press",
+        seen_word="PRESS line",
+        margin_us=100_000,
+    )
     for a in answers(run, lines):
         if len(a.lines) != 1:
             fail(

@@ -9,7 +9,7 @@ times the way every failure message does ("1.204 s", "412 ms").
 from __future__ import annotations
 
 import itertools
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from irqlab.checks import fail
@@ -112,6 +112,28 @@ def before_first(run: Run, lines: Sequence[Line]) -> list[Line]:
     return [ln for ln in lines if ln.t_us < first]
 
 
+def require_nothing_before_first(
+    run: Run,
+    lines: Sequence[Line],
+    says: Callable[[list[Line]], str],
+    *,
+    expected: str,
+    seen_word: str,
+    margin_us: int = 0,
+) -> None:
+    """Fail if a matching line came before the first press or approach: nothing had happened."""
+    early = before_first(run, lines)
+    if early:
+        fail(
+            says(early),
+            expected=expected,
+            seen=plural(len(early), seen_word),
+            at_us=early[0].t_us,
+            window=(0, run.compiled.episodes[0].start_us + margin_us),
+            run=run,
+        )
+
+
 def around(
     t_us: int, run: Run, before_us: int = 150_000, after_us: int = 450_000
 ) -> tuple[int, int]:
@@ -121,16 +143,6 @@ def around(
 
 
 # -- outputs and handlers ------------------------------------------------------------------
-
-
-def toggles(run: Run, pin: int, initial: int = 0) -> list[int]:
-    """When the program changed the level of output `pin` (outputs start at `initial`)."""
-    out, level = [], initial
-    for t, lv in run.trace.writes(pin):
-        if lv != level:
-            out.append(t)
-        level = lv
-    return out
 
 
 def irq_trigger(run: Run, pin: int) -> tuple[int, str | None] | None:

@@ -112,9 +112,10 @@ class Trace(Sequence[Event]):
     def writes(self, pin: int) -> list[tuple[int, int]]:
         return [(e["t_us"], e["level"]) for e in self.of("write", pin=pin)]
 
-    def toggles(self, pin: int) -> list[int]:
-        """Times at which the program changed the level it drives on `pin`."""
-        out, level = [], None
+    def toggles(self, pin: int, initial: int | None = None) -> list[int]:
+        """Times at which the program changed the level it drives on `pin`, which starts at
+        `initial` (None: the first write sets the level without counting as a change)."""
+        out, level = [], initial
         for t, lv in self.writes(pin):
             if level is not None and lv != level:
                 out.append(t)

@@ -14,7 +14,7 @@ import statistics
 from collections.abc import Callable, Sequence
 
 from irqlab.diagram import render_svg
-from irqlab.labkit import Answer, answers, plural, sec, toggles
+from irqlab.labkit import Answer, answers, plural, sec
 from irqlab.runner import Run
 from irqlab.scenario import Episode
 from irqlab.site.figures import Figure, inline_svg
@@ -131,7 +131,7 @@ def lab1_every_100ms(runs: LabRuns) -> Figure:
 
 def lab1_solution(runs: LabRuns) -> Figure:
     result, span, got, shown = _lab1(runs, "solution")
-    flips = toggles(result, LED)
+    flips = result.trace.toggles(LED, initial=0)
     intervals = [b - a for a, b in itertools.pairwise(flips)]
     numbers = {
         "delays": ms_span(delays(got)),
