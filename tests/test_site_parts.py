@@ -64,7 +64,7 @@ def test_an_unknown_placeholder_is_an_error(text: str) -> None:
 
 def test_the_reference_has_every_command_option_and_help_line() -> None:
     page = reference.markdown()
-    modules = cli.available()
+    modules = cli.commands()
     for name, parser in reference.subcommands(cli.build_parser()).items():
         assert f"## irqlab {name}\n" in page
         assert modules[name].HELP in page

@@ -30,15 +30,9 @@ def command_module(name: str) -> ModuleType:
     return importlib.import_module(f"irqlab.commands.{COMMANDS[name]}")
 
 
-def available() -> dict[str, ModuleType]:
-    """The commands whose modules are present, in table order."""
-    found = {}
-    for name in COMMANDS:
-        try:
-            found[name] = command_module(name)
-        except ModuleNotFoundError:
-            continue
-    return found
+def commands() -> dict[str, ModuleType]:
+    """Every command's module, in table order (an import error is a bug: let it show)."""
+    return {name: command_module(name) for name in COMMANDS}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -48,7 +42,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"irqlab {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name, module in available().items():
+    for name, module in commands().items():
         p = sub.add_parser(name, help=module.HELP, description=module.__doc__)
         module.add_arguments(p)
         p.set_defaults(handler=module.main)

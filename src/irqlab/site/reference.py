@@ -71,7 +71,7 @@ def markdown() -> str:
         "| command | what it does |",
         "|---|---|",
     ]
-    modules = cli.available()
+    modules = cli.commands()
     for name in commands:
         out.append(f"| [`irqlab {name}`](#irqlab-{name}) | {_cell(modules[name].HELP)} |")
     out.append("")
