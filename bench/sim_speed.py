@@ -3,8 +3,10 @@
     python bench/sim_speed.py
 
 Prints virtual seconds per real second for a sleep-paced and a busy-polling program (10
-virtual seconds each), the fixed cost of one run over a bare `micropython -c pass`, and
-figures to compare with an ESP32: pin-toggle frequency, polling and IRQ latencies.
+virtual seconds each), how much slower a sleep-free polling loop runs on the simulated board
+than the same passes on the bare unix port (with trivial stand-ins for `machine`), the fixed
+cost of one run over a bare `micropython -c pass`, and figures to compare with an ESP32:
+pin-toggle frequency, polling and IRQ latencies.
 """
 
 from __future__ import annotations
@@ -84,6 +86,55 @@ def speed(name: str, source: str, repeat: int) -> None:
     print(f"{name:<13} 10 virtual s in {wall:.3f} s real: {10 / wall:8.1f} virtual s per real s")
 
 
+PASSES = 200_000
+POLL_PASSES = f"""
+from machine import Pin
+button = Pin(5, Pin.IN, Pin.PULL_UP)
+led = Pin(2, Pin.OUT)
+for n in range({PASSES}):
+    if button.value() == 0:
+        led.value(1)
+    else:
+        led.value(0)
+"""
+STAND_INS = """
+class Pin:
+    IN = 1
+    OUT = 3
+    PULL_UP = 2
+    def __init__(self, id, mode=None, pull=None):
+        self.level = 1
+    def value(self, x=None):
+        if x is None:
+            return self.level
+        self.level = x
+"""
+
+
+def bare_port_ratio(repeat: int) -> None:
+    """The same polling passes on the simulated board and on the bare unix port."""
+    scenario = Scenario(world=WORLD, seconds=1000)
+    sim = min(run_text(POLL_PASSES, scenario).wall_s for _ in range(repeat))
+    empty = min(run_text("pass", Scenario(seconds=0.001)).wall_s for _ in range(repeat))
+    with tempfile.TemporaryDirectory() as folder:
+        main = Path(folder) / "main.py"
+        bare_source = POLL_PASSES.replace("from machine import Pin", STAND_INS)
+        main.write_text(textwrap.dedent(bare_source))
+        bare = min(_timed([*micropython_command(), str(main)]) for _ in range(repeat))
+    nothing = min(_timed([*micropython_command(), "-c", "pass"]) for _ in range(repeat))
+    ratio = (sim - empty) / (bare - nothing)
+    print(
+        f"sleep-free polling, {PASSES:,} passes: {sim - empty:.3f} s on the sim, "
+        f"{bare - nothing:.3f} s on the bare port: {ratio:.1f}x"
+    )
+
+
+def _timed(argv: list[str]) -> float:
+    t = time.monotonic()
+    subprocess.run(argv, check=True, capture_output=True)
+    return time.monotonic() - t
+
+
 def startup() -> None:
     bare = []
     for _ in range(5):
@@ -133,6 +184,7 @@ def cost_model() -> None:
 def main() -> None:
     speed("sleep-paced", SLEEP_PACED, repeat=5)
     speed("busy-polling", BUSY_POLLING, repeat=1)
+    bare_port_ratio(repeat=3)
     startup()
     cost_model()
 

@@ -92,11 +92,12 @@ Pin(4, Pin.OUT).value(1)
 while True:
     time.sleep_ms(10)
 """
-    # Python inside a callback costs no virtual time (the port's scheduler is locked
-    # while it runs, so nothing can count its steps): only the real-time limit ends it.
+    # The board's clock stops while it runs (no call, no pending check comes back to it):
+    # the host's Ctrl-C stops it, and the KeyboardInterrupt names the line it was at.
     code, out, _ = irqlab_run(capsys, program(tmp_path, source), "--seconds", "2", "--timeout", "1")
     assert code == 1
     assert "the handler for pin5 started at 0.000 s and never returned" in out[-1]
+    assert "it was still running at main.py line 6" in out[-1]  # `pass`, in its loop
 
 
 def test_a_handler_that_polls_forever_ends_with_the_scenario(
@@ -170,6 +171,8 @@ def test_json_output_shape(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -
         "kind": "write",
         "pin": 2,
         "level": 1,
+        "file": "main.py",  # where the program did it
+        "line": 2,
     }
 
 

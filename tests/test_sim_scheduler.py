@@ -149,21 +149,81 @@ def test_a_long_sleep_us_runs_callbacks_except_in_its_last_150_us() -> None:
     assert sleep["t_us"] <= run.start_us < sleep["t_us"] + 100
 
 
-def test_idle_and_lightsleep_run_callbacks() -> None:
+IDLE = """
+import machine, micropython, time
+log = []
+micropython.schedule(log.append, "cb")
+machine.idle()
+log.append("after idle")
+for _ in range(2):  # pending checks: a queued callback runs at the first
+    pass
+print(log)
+"""
+
+
+@pytest.mark.parametrize(
+    ("board", "expected"),
+    [("esp32", "['after idle', 'cb']"), ("esp8266", "['cb', 'after idle']")],
+)
+def test_idle_runs_a_callback_only_on_esp8266(board: str, expected: str) -> None:
+    # ESP32: mp_machine_idle is taskYIELD() alone (ports/esp32/modmachine.c);
+    # ESP8266: waiti, then mp_event_handle_nowait() runs one (ports/esp8266/modmachine.c).
+    assert lines(ok(run_source(IDLE, board=board))) == [expected]
+
+
+def test_lightsleep_runs_no_callback_until_the_wake() -> None:
+    # ports/esp32/modmachine.c machine_sleep_helper: esp_light_sleep_start(), no
+    # mp_handle_pending while asleep; the edge's callback waits for a pending check.
     r = ok(
         run_source("""
-            import machine, micropython
+            import machine
+            from machine import Pin
             log = []
-            micropython.schedule(log.append, "idle")
-            machine.idle()
-            log.append("after idle")
-            micropython.schedule(log.append, "light")
+            out = Pin(4, Pin.OUT, value=0)
+            Pin(5, Pin.IN).irq(lambda p: log.append("edge"), Pin.IRQ_RISING)
+            t = machine.Timer(0)
+            t.init(mode=t.ONE_SHOT, period=1, callback=lambda t: out.value(1))
             machine.lightsleep(5)
-            log.append("after lightsleep")
+            log.append("woke")
+            for _ in range(2):
+                pass
             print(log)
         """)
     )
-    assert lines(r) == ["['idle', 'after idle', 'light', 'after lightsleep']"]
+    assert lines(r) == ["['woke', 'edge']"]
+
+
+def test_sleep_ms_runs_queued_callbacks_first_in_first_out() -> None:
+    # ports/esp32/mphalport.c mp_hal_delay_ms: one mp_handle_pending per pass, and
+    # py/scheduler.c takes callbacks from the head of its queue.
+    r = ok(
+        run_source("""
+            import micropython, time
+            order = []
+            micropython.schedule(order.append, 1)  # no pending check between these:
+            micropython.schedule(order.append, 2)  # all three are still queued when
+            micropython.schedule(order.append, 3)  # the sleep begins
+            time.sleep_ms(5)
+            print(order)
+        """)
+    )
+    assert lines(r) == ["[1, 2, 3]"]
+
+
+def test_sleep_ms_0_runs_one_callback_on_esp32() -> None:
+    # ports/esp32/mphalport.c mp_hal_delay_ms(0): the loop's first pass handles one
+    # pending callback, then returns.
+    source = """
+        import micropython, time
+        log = []
+        micropython.schedule(log.append, 1)
+        micropython.schedule(log.append, 2)
+        time.sleep_ms(0)
+        log.append("slept")
+        print(log)
+    """
+    assert lines(ok(run_source(source))) == ["[1, 'slept']"]
+    assert lines(ok(run_source(source, board="esp8266"))) == ["['slept']"]
 
 
 def test_exception_in_callback_is_printed_swallowed_and_irq_stays_enabled() -> None:

@@ -13,8 +13,38 @@ def _where(exc: dict[str, object]) -> str:
     return ""
 
 
+def _stuck(run: Run) -> str | None:
+    """A run that stopped responding got a Ctrl-C from the host (irqlab.runner): where it was."""
+    if run.stopped != "timeout":
+        return None
+    hit = next((e for e in run.trace.of("exc") if e["type"] == "KeyboardInterrupt"), None)
+    if hit is None:
+        return None
+    if hit["where"] in ("handler", "callback"):
+        enters = [e for e in run.trace.of("enter") if e["t_us"] <= hit["t_us"]]
+        source = enters[-1]["source"] if enters else "a callback"
+        started = f" started at {enters[-1]['t_us'] / 1e6:.3f} s" if enters else ""
+        return (
+            f"the handler for {source}{started} and never returned: it was still running"
+            f"{_where(hit)} when it was stopped"
+        )
+    return (
+        f"the program stopped responding{_where(hit)}: {run.wall_s:.0f} s of real time went "
+        "by inside one step (a huge computation?)"
+    )
+
+
 def problem(run: Run) -> str | None:
     """What went wrong in `run`, or None if it ran to the end of the scenario or exited with 0."""
+    refused = run.trace.of("forbidden")
+    if refused:
+        return refused[0]["what"]
+    tampered = run.trace.of("tamper")
+    if tampered:
+        return f"{tampered[0]['what']}, so the run was stopped there: nothing after it counts"
+    stuck = _stuck(run)
+    if stuck:
+        return stuck
     crashed_main = run.trace.exceptions("main")
     if crashed_main:
         exc = crashed_main[-1]

@@ -18,8 +18,11 @@ from irqlab.errors import IrqlabError
 class Costs:
     """Virtual time, in nanoseconds, that one piece of work costs at `ref_hz`.
 
-    check: one VM pending check (a loop back-edge or a conditional branch) with the bytecode
-        around it: a simple loop pass.
+    op: one op of the program's own Python, as irqlab.instrument counts them (about one
+        bytecode: a name, a constant, an operation, a call, a statement). Every statement
+        the program runs costs its ops, in handlers too.
+    check: one VM pending check (the jump at a loop back-edge or a conditional branch), on
+        top of the ops of the test around it.
     call: one call into `machine` or `time` (Pin.value(), ticks_ms(), ...).
     irq: from a queued soft callback to the first line of its handler (dispatch and call).
 
@@ -29,12 +32,13 @@ class Costs:
     The board scales them by ref_hz / machine.freq().
     """
 
-    check: int = 2_000
+    check: int = 250
     call: int = 5_000
     irq: int = 25_000
+    op: int = 160
 
     def as_dict(self) -> dict[str, int]:
-        return {"check": self.check, "call": self.call, "irq": self.irq}
+        return {"check": self.check, "call": self.call, "irq": self.irq, "op": self.op}
 
 
 @dataclass(frozen=True)
@@ -56,6 +60,8 @@ class Profile:
     freq_error: str
     reset: dict[str, int]
     sleep_quiet_ns: int
+    idle_runs_callback: bool  # machine.idle() runs one queued callback
+    sleep0_runs_callback: bool  # time.sleep_ms(0) runs one queued callback
     no_irq: tuple[int, ...] = ()  # pins whose irq() raises OSError
     uart_byte_ns: int = 86_806  # 115200 baud, 8N1: ten bits a byte
     uart_fifo: int = 128
@@ -108,6 +114,8 @@ ESP32 = Profile(
     },
     # mp_hal_delay_us runs no callbacks in the last 150 us of a wait.
     sleep_quiet_ns=150_000,
+    idle_runs_callback=False,
+    sleep0_runs_callback=True,
 )
 
 ESP8266 = Profile(
@@ -116,7 +124,7 @@ ESP8266 = Profile(
     ref_hz=80_000_000,
     freq=80_000_000,
     # An 80 MHz core runs the same program about 4.4 times slower than a 240 MHz ESP32.
-    costs=Costs(check=8_800, call=22_000, irq=110_000),
+    costs=Costs(check=1_100, call=22_000, irq=110_000, op=700),
     pin_constants={
         "IN": 0,
         "OUT": 1,
@@ -142,6 +150,8 @@ ESP8266 = Profile(
         "HARD_RESET": 6,
     },
     sleep_quiet_ns=0,
+    idle_runs_callback=True,
+    sleep0_runs_callback=False,
     no_irq=(16,),
 )
 

@@ -2,23 +2,28 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import secrets
 import selectors
+import signal
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from irqlab import sandbox
 from irqlab.errors import IrqlabError
+from irqlab.feed import Feed
 from irqlab.profiles import profile
 from irqlab.program import Program, load_program
 from irqlab.scenario import Compiled, Scenario
+from irqlab.staging import stage
 from irqlab.trace import Event, Trace, event_from_wire
 
 BOARD_DIR = Path(__file__).parent / "board"
@@ -26,6 +31,8 @@ HARNESS = BOARD_DIR / "_irqharness.py"
 HEAP = "256K"  # an ESP32 without PSRAM gives a program about this much, with the harness
 MAX_PRINTED = 200_000  # what a program may print before the run is stopped
 MAX_RAW = 1_000_000  # bytes of other output the host reads before it stops the run
+STALL_S = 5.0  # real seconds without a word from the board: its clock has stopped
+GRACE_S = 1.0  # after a Ctrl-C, how long the board has to say where it was
 
 
 @dataclass
@@ -36,7 +43,7 @@ class Run:
     stdout: str
     trace: Trace
     virtual_s: float
-    stopped: str  # scenario | exit | output | timeout | crash
+    stopped: str  # scenario | exit | output | timeout | crash | tamper | forbidden
     scenario: Scenario
     compiled: Compiled
     board: str = "esp32"
@@ -77,32 +84,44 @@ def run(
     *,
     timeout_s: float | None = None,
     strict_isr: bool = False,
+    hardened: bool | None = None,
 ) -> Run:
     """Run `program` on the simulated `board` under `scenario` and return what happened.
 
     timeout_s: real seconds before the run is stopped (a handler stuck in C code, say).
     strict_isr: run handlers with the heap locked, so the first allocation in a handler
         raises MemoryError at its line (the rule for hard IRQs on other ports).
+    hardened: refuse what could reach the board from inside (irqlab.harden) and take away
+        exec, eval, compile and raw memory; by default when grading (IRQLAB_SANDBOX set).
     """
     prog = program if isinstance(program, Program) else load_program(program)
     scenario = scenario or Scenario()
     compiled = scenario.compile()
-    nonce = secrets.token_hex(8)
-    config = {
-        "nonce": nonce,
-        "folder": str(prog.folder),
-        "main": prog.main,
-        "max_output": MAX_PRINTED,
-        "duration_us": scenario.duration_us,
-        "ticks_ms_start": scenario.ticks_ms_start,
-        "profile": profile(board).to_board(),
-        "world": compiled.to_board(),
-        "strict_isr": strict_isr,
-    }
+    graded = bool(sandbox.requested_mode()) if hardened is None else hardened
     limit = timeout_s if timeout_s is not None else 20.0 + scenario.seconds
     with tempfile.TemporaryDirectory(prefix="irqlab-") as tmp:
+        staged = stage(prog, Path(tmp), graded)
+        if staged.forbidden:
+            return _refused(staged.forbidden, scenario, compiled, board)
+        nonce = secrets.token_hex(8)
+        world_r, world_w = os.pipe()  # the host's answers: the world, a window at a time
+        config = {
+            "world_fd": world_r,
+            "nonce": nonce,
+            "folder": tmp,  # the staged copies
+            "path": str(prog.folder),  # for what was not staged
+            "main": prog.main,
+            "hardened": graded,
+            "max_output": MAX_PRINTED,
+            "duration_us": scenario.duration_us,
+            "ticks_ms_start": scenario.ticks_ms_start,
+            "profile": profile(board).to_board(),
+            "world": compiled.to_board(),
+            "strict_isr": strict_isr,
+        }
         started = time.monotonic()
-        stream = _Stream(nonce)
+        world = Feed(compiled, scenario.duration_us * 1000)
+        stream = _Stream(nonce, world, world_w, staged.files, tmp)
         # The config (and its nonce) goes on stdin, which the harness drains before the
         # program starts: a program cannot read it back to forge trace lines.
         argv = [*micropython_command(), "-X", f"heapsize={HEAP}", str(HARNESS), "-"]
@@ -117,13 +136,34 @@ def run(
             env=env,
             cwd=tmp,
             preexec_fn=preexec,
+            pass_fds=(world_r,),
         )
+        os.close(world_r)
         _send(proc, json.dumps(config).encode())
-        stopped = _pump(proc, stream, limit)
+        try:
+            stopped = _pump(proc, stream, limit)
+        finally:
+            os.close(world_w)
         if preexec:
             sandbox.verify(proc.returncode, stream.stderr, bool(stream.events))
         wall = time.monotonic() - started
     return _result(stream, stopped, proc, scenario, compiled, board, wall)
+
+
+def _refused(why: list[str], scenario: Scenario, compiled: Compiled, board: str) -> Run:
+    """A graded program that uses what could reach the board: it never runs."""
+    events: list[Event] = [{"t_us": 0, "kind": "forbidden", "what": w} for w in why]
+    events.append({"t_us": 0, "kind": "end", "reason": "forbidden", "exit": None})
+    return Run(
+        exit=None,
+        stdout="",
+        trace=Trace(events),
+        virtual_s=0.0,
+        stopped="forbidden",
+        scenario=scenario,
+        compiled=compiled,
+        board=board,
+    )
 
 
 def _send(proc: subprocess.Popen[bytes], data: bytes) -> None:
@@ -142,18 +182,32 @@ def _env() -> dict[str, str]:
 
 
 class _Stream:
-    """Splits the board's stdout into trace events and the program's other output."""
+    """Splits the board's stdout into trace events and the program's other output, and
+    answers the board's requests for the world (irqlab.feed) on its pipe."""
 
-    def __init__(self, nonce: str) -> None:
+    def __init__(
+        self,
+        nonce: str,
+        world: Feed | None = None,
+        answer_fd: int = -1,
+        files: Sequence[str] = (),
+        folder: str = "",
+    ) -> None:
         self.prefix = ("\x1e" + nonce + " ").encode()
+        self.world = world
+        self.answer_fd = answer_fd
+        self.files = files  # the program's files by id (irqlab.staging)
+        self.folder = folder + "/" if folder else ""  # where they were staged: never shown
         self.events: list[Event] = []
         self.buffer = b""
         self.raw_bytes = 0
+        self.heard = time.monotonic()  # when the board last said something
         self.stderr = b""
         self.stats: dict[str, Any] = {}
 
     def feed(self, data: bytes) -> bool:
         """Take a chunk of stdout; True once the board has sent its end event."""
+        self.heard = time.monotonic()
         self.buffer += data
         *lines, self.buffer = self.buffer.split(b"\n")
         return any(self._line(line) for line in lines)
@@ -164,13 +218,23 @@ class _Stream:
             if record[1] == "stats":  # board statistics: not a trace event
                 self.stats["queue_high_water"] = record[2]
                 return False
-            event = event_from_wire(record)
+            if record[1] == "want" and self.world is not None:
+                _write_all(self.answer_fd, self.world.answer(int(record[2])))
+                return False
+            event = event_from_wire(record, self.files)
+            for key in ("file", "text"):  # a traceback names the staged files
+                if isinstance(event.get(key), str):
+                    event[key] = self._local(event[key])
             self.events.append(event)
             return event["kind"] == "end"
         self.raw_bytes += len(line) + 1
         t = self.events[-1]["t_us"] if self.events else 0
-        self.events.append({"t_us": t, "kind": "out", "text": line.decode(errors="replace") + "\n"})
+        text = line.decode(errors="replace") + "\n"
+        self.events.append({"t_us": t, "kind": "out", "text": self._local(text)})
         return False
+
+    def _local(self, text: str) -> str:
+        return text.replace(self.folder, "") if self.folder else text
 
     def flush(self) -> None:
         if self.buffer:
@@ -178,30 +242,47 @@ class _Stream:
             self.buffer = b""
 
 
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
+
+
 def _pump(proc: subprocess.Popen[bytes], stream: _Stream, limit_s: float) -> str:
-    """Read the board until it ends, misbehaves or runs out of time; the process is gone after."""
+    """Read the board until it ends, misbehaves or runs out of time; the process is gone after.
+
+    A board whose clock has stopped (STALL_S of real time without a word: a handler in an
+    endless loop, a main program stuck in one C call) or that has run out of time gets a
+    Ctrl-C, as a person at a board would press it: the KeyboardInterrupt then names the line
+    it was stuck at. GRACE_S later it is stopped for good."""
     assert proc.stdout is not None and proc.stderr is not None
     deadline = time.monotonic() + limit_s
+    interrupted = False
     sel = selectors.DefaultSelector()
     sel.register(proc.stdout, selectors.EVENT_READ, "out")
     sel.register(proc.stderr, selectors.EVENT_READ, "err")
     outcome = "crash"
     try:
         while sel.get_map():
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
+            now = time.monotonic()
+            if not interrupted and (now >= deadline or now - stream.heard >= STALL_S):
+                _interrupt(proc.pid)
+                interrupted, deadline = True, now + GRACE_S
+            elif interrupted and now >= deadline:
                 outcome = "timeout"
                 break
-            for key, _ in sel.select(timeout=min(remaining, 1.0)):
+            for key, _ in sel.select(timeout=min(max(deadline - now, 0.01), 0.5)):
                 data = os.read(key.fd, 65536)
                 if not data:
                     sel.unregister(key.fileobj)
                 elif key.data == "err":
                     stream.stderr = (stream.stderr + data)[-8192:]
                 elif stream.feed(data):
-                    return "end"
+                    return "timeout" if interrupted else "end"
                 elif stream.raw_bytes > MAX_RAW:
                     return "output"
+        if interrupted:
+            outcome = "timeout"
     finally:
         sel.close()
         proc.kill()
@@ -210,6 +291,22 @@ def _pump(proc: subprocess.Popen[bytes], stream: _Stream, limit_s: float) -> str
         proc.stderr.close()
     stream.flush()
     return outcome
+
+
+def _interrupt(pid: int) -> None:
+    """SIGINT to `pid` and everything it started (the sandbox's MicroPython is a grandchild)."""
+    for p in [pid, *_descendants(pid)]:
+        with contextlib.suppress(OSError):
+            os.kill(p, signal.SIGINT)
+
+
+def _descendants(pid: int) -> list[int]:
+    try:
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except OSError:
+        return []
+    found = [int(c) for c in children]
+    return found + [d for c in found for d in _descendants(c)]
 
 
 def _result(

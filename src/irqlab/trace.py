@@ -17,7 +17,9 @@ Every event is a dict with `t_us` (microseconds since the scenario started) and 
 | unmask |                                         | machine.enable_irq()                      |
 | drop   | source                                  | an IRQ was lost: the scheduler queue was full |
 | exc    | type, message, file, line, where        | an exception (where: main, handler, callback) |
-| end    | reason, exit                            | the run ended (scenario, exit, output)    |
+| tamper | what                                    | the program reached into the simulator    |
+| forbidden | what                                 | graded, it uses what may reach the board  |
+| end    | reason, exit                            | the run ended (scenario, exit, output, ...) |
 """
 
 from __future__ import annotations
@@ -41,19 +43,31 @@ FIELDS: dict[str, tuple[str, ...]] = {
     "unmask": (),
     "drop": ("source",),
     "exc": ("type", "message", "file", "line", "where"),
+    "tamper": ("what",),
+    "forbidden": ("what",),
     "end": ("reason", "exit"),
 }
 
 Event = dict[str, Any]
 
 
-def event_from_wire(record: list[Any]) -> Event:
-    """[t_us, kind, *fields] as the board sends it -> a named event."""
+LINE_BASE = 1_000_000  # the board says where as file id * LINE_BASE + line (irqlab.instrument)
+
+
+def event_from_wire(record: list[Any], files: Sequence[str] = ()) -> Event:
+    """[t_us, kind, *fields] as the board sends it -> a named event. On the simulator a
+    record of what the program did ends with where it was: the event gets `file` and `line`
+    (`files` names the program's files by id)."""
     t_us, kind, *values = record
     names = FIELDS.get(kind)
-    if names is None or len(names) != len(values):
+    if names is None or len(values) not in (len(names), len(names) + 1):
         raise ValueError(f"malformed trace record {record!r}")
-    return {"t_us": int(t_us), "kind": kind, **dict(zip(names, values, strict=False))}
+    event = {"t_us": int(t_us), "kind": kind, **dict(zip(names, values, strict=False))}
+    if len(values) > len(names) and "line" not in names:
+        file_id, line = divmod(int(values[-1]), LINE_BASE)
+        if line and file_id < len(files):
+            event["file"], event["line"] = files[file_id], line
+    return event
 
 
 @dataclass(frozen=True)

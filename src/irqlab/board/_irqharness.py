@@ -19,13 +19,21 @@ def _load(path):
 def _install_sim(cfg, tracer):
     import _irqsim
 
-    _irqsim.configure(cfg, tracer, lambda: _stop_sim(tracer, _irqsim))
+    _irqsim.configure(
+        cfg,
+        tracer,
+        lambda: _stop_sim(tracer, _irqsim),
+        lambda what: _halt_sim(tracer, _irqsim, "tamper", what),
+        _asker(tracer, cfg["world_fd"]),
+    )
     import _irqmachine
     import _irqmp
     import _irqtime
 
-    _irqtime.configure(cfg.get("ticks_ms_start", 0))
+    _irqtime._configure(cfg.get("ticks_ms_start", 0))
     tracer.clock = _irqsim.now_us
+    tracer.where = _irqsim.where
+    tracer.atomic = _irqsim.atomic
     tracer.hold = _irqsim.hold
     tracer.release = _irqsim.release
     tracer.strict = cfg.get("strict_isr", False)
@@ -34,8 +42,46 @@ def _install_sim(cfg, tracer):
     tracer.heap_lock = _irqmp.heap_lock
     tracer.heap_unlock = _irqmp.heap_unlock
     _irqtrace.guard_all(tracer, _irqmp)
-    sys.modules["micropython"] = _irqmp
+    sys.modules["micropython"] = _irqtrace.public(_irqmp)
     return _irqmachine, _irqtime, _irqsim.start
+
+
+def _asker(tracer, fd):
+    # The host holds the world (irqlab.feed): ask it for the edges up to `upto` ns
+    # (plus its lookahead); it answers on its own pipe, packed.
+    import struct
+    from array import array
+
+    pipe = open(fd, "rb")
+
+    def read(n):
+        buf = b""
+        while len(buf) < n:
+            got = pipe.read(n - len(buf))
+            if not got:
+                raise SystemExit(3)  # the host went away
+            buf += got
+        return buf
+
+    def ask(upto):
+        tracer.emit("want", upto)
+        horizon, n = struct.unpack("<qI", read(12))
+        return horizon, array("q", read(8 * n)), read(n)
+
+    return ask
+
+
+def _install_asyncio(tracer):
+    # asyncio on board time: its loop waits in our select.poll, and its task queue
+    # reads our ticks_ms (the C _asyncio stamps tasks with the host's real clock).
+    import _irqasyncio
+    import _irqselect
+
+    _irqtrace.guard_all(tracer, _irqselect, (_irqselect._Poll,))
+    select = _irqtrace.public(_irqselect)
+    sys.modules["select"] = select
+    sys.modules["uselect"] = select
+    sys.modules["_asyncio"] = _irqtrace.public(_irqasyncio)
 
 
 def _stop_sim(tracer, sim):
@@ -47,8 +93,50 @@ def _stop_sim(tracer, sim):
 def _halt_sim(tracer, sim, reason, exit):
     sim.halted = True
     tracer.stats(sim.high_water)
+    if reason in ("tamper", "forbidden"):  # `exit` says what the program did
+        tracer.emit(reason, exit)
+        exit = None
     tracer.end(reason, exit)
     sim.block_forever()
+
+
+def _seal(hardened):
+    # The board's modules leave the program's reach: nothing in sys.modules leads to
+    # the simulator. Graded programs also lose what could reach raw memory or run
+    # code the host never checked (irqlab.harden refuses the same on the host).
+    for name in list(sys.modules):
+        if name.startswith("_irq"):
+            del sys.modules[name]
+    here = __file__.rsplit("/", 1)[0] if "/" in __file__ else "."
+    for folder in (here, here + "/sim"):  # and no fresh copy of them can be imported
+        while folder in sys.path:
+            sys.path.remove(folder)
+    if hardened:
+        import builtins
+
+        for name in _UNCHECKED:
+            setattr(builtins, name, None)  # the name, as the program's code looks it up
+        sys.modules["builtins"] = _without(builtins, _UNCHECKED)  # and `import builtins`
+        import os
+
+        sys.modules["os"] = _without(os, ("system",))
+        for name in ("uctypes", "ffi", "_thread"):
+            sys.modules[name] = None
+
+
+_UNCHECKED = ("exec", "eval", "compile")  # they run code the host never checked
+
+
+def _without(module, names):
+    # A stand-in for a built-in module: all of it but `names`.
+    class _Module:
+        pass
+
+    m = _Module()
+    for key in dir(module):
+        if key not in names and not key.startswith("__"):
+            setattr(m, key, getattr(module, key))
+    return m
 
 
 def _exit_code(exc):
@@ -60,16 +148,23 @@ def _exit_code(exc):
     return 1
 
 
-def run_program(folder, main, tracer):
+def run_program(cfg, tracer):
+    folder = cfg["folder"]
+    main = cfg["main"]
+    hardened = cfg.get("hardened", False)
     sys.path.insert(0, folder)
+    if cfg.get("path") and not hardened:
+        sys.path.insert(1, cfg["path"])  # what the host did not stage
     pr = tracer.print
     if tracer.hold is not None:
         pr = _irqtrace.guard(tracer, pr)
     g = {"__name__": "__main__", "__file__": main, "print": pr}
+    run = exec
     try:
-        with open(folder + "/" + main) as f:
-            src = f.read()
-        exec(compile(src, main, "exec"), g)
+        with open(folder + "/" + main if folder else main) as f:
+            code = compile(f.read(), main, "exec")
+        _seal(hardened)
+        run(code, g)
         return 0
     except SystemExit as e:
         return _exit_code(e)
@@ -98,8 +193,10 @@ def main():
     traced = _irqtrace.traced_time(vtime, tracer)
     sys.modules["time"] = traced
     sys.modules["utime"] = traced
+    if cfg.get("target") != "board":
+        _install_asyncio(tracer)  # after time: asyncio reads its clock from there
     start()
-    code = run_program(cfg["folder"], cfg["main"], tracer)
+    code = run_program(cfg, tracer)
     tracer.stop("exit", code)
 
 

@@ -33,6 +33,11 @@ def relock_heap(n):
         n -= 1
 
 
+# What the program did, at a line of its own: these records end with where it was
+# (for "enter", where the program was when the handler started).
+_AT = ("enter", "leave", "print", "write", "irq", "timer", "sleep", "mask", "unmask")
+
+
 class Tracer:
     def __init__(self, nonce, clock, max_output):
         self._pre = "\x1e" + nonce + " "
@@ -48,6 +53,8 @@ class Tracer:
         self.strict = False  # run handlers with the heap locked
         self.heap_lock = micropython.heap_lock  # the board's (the sim keeps count)
         self.heap_unlock = micropython.heap_unlock
+        self.where = None  # the sim: where the program is, file id * 1_000_000 + line
+        self.atomic = None  # the sim: atomic(f, fast) makes an API call atomic and free
 
     def _enter(self):
         # The tracer's own work: free on the sim, and done with the heap unlocked.
@@ -69,6 +76,8 @@ class Tracer:
             if x is _NO:
                 break
             rec.append(x)
+        if self.where is not None and kind in _AT:
+            rec.append(self.where())
         _write(self._pre + json.dumps(rec) + "\n")
         self._leave(locked)
 
@@ -158,9 +167,19 @@ def traced_machine(base, tr):
         pass
 
     m = _Machine()
-    for key in dir(base):
-        if not key.startswith("__"):
-            setattr(m, key, getattr(base, key))
+    _copy_api(base, m)
+    # The board's own objects stay in this closure, never in an attribute the program
+    # can read: pins by id, IRQs by pin id, timers by their proxy.
+    pins = {}
+    irqs = {}
+    timers = {}
+
+    class IRQ:
+        def __init__(self, pin_id):
+            self._id = pin_id
+
+        def trigger(self):
+            return irqs[self._id].trigger()
 
     class Pin:
         _proxies = {}
@@ -173,7 +192,7 @@ def traced_machine(base, tr):
             return p
 
         def __init__(self, id, *args, **kwargs):
-            self._p = base.Pin(id, *args, **kwargs)
+            pins[id] = base.Pin(id, *args, **kwargs)
             self._id = id
             if not hasattr(self, "_written"):
                 self._written = None  # the level last written, as traced
@@ -182,19 +201,19 @@ def traced_machine(base, tr):
                 tr.emit("write", id, self._written)
 
         def init(self, *args, **kwargs):
-            return self._p.init(*args, **kwargs)
+            return pins[self._id].init(*args, **kwargs)
 
         def __repr__(self):
-            return repr(self._p)
+            return repr(pins[self._id])
 
         def value(self, x=_NO):
             if x is _NO:
-                return self._p.value()
+                return pins[self._id].value()
             level = 1 if x else 0
             if level != self._written:  # a write that changes nothing is not news
                 self._written = level
                 tr.emit("write", self._id, level)
-            self._p.value(level)
+            pins[self._id].value(level)
 
         def __call__(self, x=_NO):
             return self.value(x)
@@ -206,11 +225,12 @@ def traced_machine(base, tr):
             self.value(0)
 
         def toggle(self):
-            self.value(1 - self._p.value())
+            self.value(1 - pins[self._id].value())
 
         def irq(self, handler=_NO, trigger=None, **kwargs):
             if handler is _NO and trigger is None and not kwargs:
-                return self._p.irq()  # no arguments: the IRQ object, nothing changed
+                irqs[self._id] = pins[self._id].irq()  # no arguments: nothing changes
+                return IRQ(self._id)
             if handler is _NO:
                 handler = None
             if trigger is None:
@@ -218,9 +238,9 @@ def traced_machine(base, tr):
             wrapped = None
             if handler is not None:
                 wrapped = _wrap(tr, handler, self, "pin%d" % self._id)
-            irq = self._p.irq(handler=wrapped, trigger=trigger, **kwargs)
+            irqs[self._id] = pins[self._id].irq(handler=wrapped, trigger=trigger, **kwargs)
             tr.emit("irq", self._id, trigger if handler else 0, _name(handler) if handler else None)
-            return irq
+            return IRQ(self._id)
 
     for key in dir(base.Pin):
         if not key.startswith("_") and key.isupper():
@@ -230,10 +250,10 @@ def traced_machine(base, tr):
         def __init__(self, id, *args, **kwargs):
             self._id = id
             if not (args or kwargs):
-                self._t = base.Timer(id)
+                timers[self] = base.Timer(id)
                 return
             cb = kwargs.get("callback")
-            self._t = base.Timer(id, *args, **self._wrapped(kwargs))
+            timers[self] = base.Timer(id, *args, **self._wrapped(kwargs))
             self._started(kwargs, cb)
 
         def _wrapped(self, kwargs):
@@ -248,18 +268,18 @@ def traced_machine(base, tr):
             tr.emit("timer", self._id, kwargs.get("mode", 1), _name(cb) if cb else None)
 
         def init(self, *args, **kwargs):
-            self._t.init(*args, **self._wrapped(kwargs))
+            timers[self].init(*args, **self._wrapped(kwargs))
             self._started(kwargs, kwargs.get("callback"))
 
         def deinit(self):
-            self._t.deinit()
+            timers[self].deinit()
             tr.emit("timer", self._id, None, None)
 
         def value(self):
-            return self._t.value()
+            return timers[self].value()
 
         def __repr__(self):
-            return repr(self._t)
+            return repr(timers[self])
 
     Timer.ONE_SHOT = base.Timer.ONE_SHOT
     Timer.PERIODIC = base.Timer.PERIODIC
@@ -284,7 +304,26 @@ def traced_machine(base, tr):
     m.disable_irq = disable_irq
     m.enable_irq = enable_irq
     if tr.hold is not None:
-        guard_all(tr, m, (Pin, Timer, base.Signal, base.IRQ))
+        guard_all(tr, m, (Pin, Timer, IRQ, base.Signal, base.IRQ))
+    return m
+
+
+def _copy_api(base, to):
+    # The module's public API, no more: not its private names, not the modules it
+    # imported (on the sim, those lead to the simulator).
+    for key in dir(base):
+        v = getattr(base, key)
+        if not key.startswith("_") and type(v) is not type(sys):
+            setattr(to, key, v)
+
+
+def public(module):
+    # What the program imports in place of a board module: its API, not the module.
+    class _Module:
+        pass
+
+    m = _Module()
+    _copy_api(module, m)
     return m
 
 
@@ -319,9 +358,7 @@ def traced_time(base, tr):
         pass
 
     t = _Time()
-    for key in dir(base):
-        if not key.startswith("__"):
-            setattr(t, key, getattr(base, key))
+    _copy_api(base, t)
 
     def _where():
         return "handler" if tr.in_handler else "main"
@@ -356,6 +393,8 @@ def guard(tr, f, fast=False):
     # and, like the port's C, working when the program locked the heap (hold() lifts
     # the lock). `fast` ones take at most 3 positional arguments and allocate nothing
     # to be called.
+    if tr.atomic is not None:  # the sim makes its own calls atomic, faster
+        return tr.atomic(f, fast)
     hold = tr.hold
     release = tr.release
     if fast:

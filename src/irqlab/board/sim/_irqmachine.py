@@ -1,15 +1,15 @@
 # The simulated `machine` module: the ESP32 port's Pin, Signal and Timer, and the
 # module functions, with the port's constants, argument rules and error messages.
 # Behaviour lives in _irqsim; this file is the API the program sees.
-import _irqsim as sim
+import _irqsim as _sim
 
-_P = sim.profile
+_P = _sim.profile
 _NO = object()  # "argument not given": no *args, so a call allocates nothing
 _C = _P["pin"]
 
 
 def _charge():
-    sim.charge(sim.C_CALL)
+    _sim.charge(_sim.C_CALL)
 
 
 class IRQ:
@@ -65,9 +65,9 @@ class Pin:
             self._mode = mode
         if pull != -1:
             self._pull = pull
-        sim.pins[self._id] = self
+        _sim.pins[self._id] = self
         if self.is_output():
-            sim.output_changed(self._id, self.out)
+            _sim.output_changed(self._id, self.out)
         return None
 
     def __repr__(self):
@@ -84,11 +84,12 @@ class Pin:
         return None
 
     def value(self, x=_NO):
-        sim.charge(sim.C_CALL)
+        _sim.charge(_sim.C_CALL)
         if x is _NO:
             if self._mode is not None and self._mode != Pin.IN:
                 return self.out
-            return sim.level_of(self._id)
+            lv = _sim.drive.get(self._id)  # driven from outside: the common case, inlined
+            return lv if lv is not None else _sim.level_of(self._id)
         self._write(1 if x else 0)
         return None
 
@@ -108,7 +109,7 @@ class Pin:
     def _write(self, level):
         self.out = level
         if self.is_output():
-            sim.output_changed(self._id, level)
+            _sim.output_changed(self._id, level)
 
     def irq(self, handler=_NO, trigger=None, **kwargs):
         _charge()
@@ -123,7 +124,7 @@ class Pin:
             trigger = Pin.IRQ_FALLING | Pin.IRQ_RISING
         self._handler = handler
         self._trigger = trigger if handler is not None else 0
-        sim.pins[self._id] = self
+        _sim.pins[self._id] = self
         return self._irq
 
     # Called by the simulator when the level at this pin changes.
@@ -131,11 +132,11 @@ class Pin:
         if self._handler is None:
             return
         if self._trigger & (Pin.IRQ_RISING if level else Pin.IRQ_FALLING):
-            sim.fire(self, self._handler, self)
+            _sim.fire(self, self._handler, self)
 
     def refire(self):
         if self._handler is not None:
-            sim.enqueue(self._handler, self, self)
+            _sim.enqueue(self._handler, self, self)
 
     def trace_name(self):
         return "pin%d" % self._id
@@ -224,23 +225,23 @@ class Timer:
         self._mode = mode
         self._period = period_ns if period_ns > 0 else 1
         self._callback = callback
-        self._start = sim.now
-        self.due = sim.now + self._period
+        self._start = _sim.now
+        self.due = _sim.now + self._period
         self._armed = True
-        sim.timers.append(self)
-        sim._plan()
+        _sim.timers.append(self)
+        _sim._plan()
 
     def deinit(self):
         if self._armed:
             self._armed = False
-            sim.timers.remove(self)
-            sim._plan()
+            _sim.timers.remove(self)
+            _sim._plan()
 
     def value(self):
         _charge()
         if not self._armed:
             raise ValueError("timer not set")
-        return (sim.now - self._start) // 1_000_000
+        return (_sim.now - self._start) // 1_000_000
 
     def fire(self):
         if self._mode == Timer.PERIODIC:
@@ -248,11 +249,11 @@ class Timer:
         else:
             self.deinit()
         if self._callback is not None:
-            sim.fire(self, self._callback, self)
+            _sim.fire(self, self._callback, self)
 
     def refire(self):
         if self._callback is not None:
-            sim.enqueue(self._callback, self, self)
+            _sim.enqueue(self._callback, self, self)
 
     def trace_name(self):
         return "timer%d" % self._id
@@ -260,31 +261,33 @@ class Timer:
 
 def disable_irq():
     _charge()
-    return sim.mask()
+    return _sim.mask()
 
 
 def enable_irq(state):
     _charge()
-    sim.unmask(state)
+    _sim.unmask(state)
 
 
 def idle():
-    sim.idle()
+    _sim.idle()
 
 
 def lightsleep(ms=None):
-    sim.charge(sim.C_CALL)
+    # esp_light_sleep_start(): no callback runs while the chip sleeps
+    # (ports/esp32/modmachine.c machine_sleep_helper); they run after the wake.
+    _sim.charge(_sim.C_CALL)
     if ms is not None:
-        sim.sleep_ns(ms * 1_000_000)
+        _sim.sleep_ns(ms * 1_000_000, False)
 
 
 def freq(*args):
     _charge()
     if not args:
-        return sim.freq
+        return _sim.freq
     if args[0] not in _P["freqs"]:
         raise ValueError(_P["freq_error"])
-    sim.set_freq(args[0])
+    _sim.set_freq(args[0])
     return None
 
 

@@ -2,10 +2,12 @@
 # scheduler queue. Runs inside the MicroPython unix port.
 #
 # Time never comes from the wall clock. It moves by sleeps, and by the cost model:
-# a fixed cost per VM pending check (measured by `tick`, a callback that keeps
-# itself scheduled with the real scheduler, so it runs once per pending check of
-# the main thread) and per call into `machine`/`time`. Same program, same world,
-# same trace, on any machine.
+# the ops of every statement the program runs (counted by stores the host put in
+# front of each statement: irqlab.instrument), a fixed cost per VM pending check
+# (measured by `tick`, a callback that keeps itself scheduled with the real
+# scheduler, so it runs once per pending check of the main thread) and per call
+# into `machine`/`time`. Same program, same world, same trace, on any machine.
+import builtins
 import time as _rtime
 
 import micropython as _ump
@@ -13,6 +15,12 @@ import micropython as _ump
 _sched = _ump.schedule
 
 now = 0  # virtual nanoseconds since the scenario started
+# The program's op counter and where it is: [ops, file_id * 1_000_000 + line],
+# written by the instrumented program (irqlab.instrument), read here. Only the
+# board reads it as time, and time never runs backwards: a counter that goes down
+# was changed by the program, and the run ends saying so.
+counter = [0, 0]
+ops_seen = 0
 end = 0  # when the scenario ends
 next_due = 0  # the earliest of: next world edge, next timer event, the end
 # The modelled MICROPY_SCHEDULER queue: a ring of `depth` slots, preallocated so that
@@ -29,10 +37,16 @@ masked = 0  # > 0 between disable_irq() and the matching enable_irq()
 latched = []  # IRQ sources that fired while masked (one latch per source)
 halted = False
 
-_et = None  # world edges, sorted: times in us (array 'i')
-_ec = None  # and pin * 2 + level (bytearray)
-_en = 0
-_ei = 0
+# The world comes from the host a window at a time (irqlab.feed): the edges up to
+# `horizon`, never more than LOOKAHEAD (1 ms) past the later of the clock and the
+# end of the wait the board is in. The rest of the future is not in this process.
+_wt = []  # the window's edge times, ns (array 'q')
+_wc = b""  # and pin * 2 + level
+_wn = 0
+_wi = 0
+horizon = 0
+waiting_until = 0  # the end of the sleep or poll under way (0: none)
+_ask = None  # ask(upto_ns) -> (horizon, times, codes): the host's answer
 timers = []  # armed virtual timers (objects with .due, .fire())
 pins = {}  # pin id -> the machine.Pin object the program configured
 drive = {}  # pin id -> level driven from outside (world or a jumper)
@@ -41,10 +55,12 @@ profile = {}
 cost = {}
 tracer = None
 _stop = None  # called when the scenario ends; never returns
+_tamper = None  # called when the program tampered with the board; never returns
 
 C_CHECK = 0
 C_CALL = 0
 C_IRQ = 0
+C_OP = 0
 freq = 0  # CPU frequency: costs are given at the profile's reference frequency
 quiet = 0  # the last part of a sleep, in ns, in which the port runs no callbacks
 uart_free = 0  # when the UART's TX FIFO will have sent its last byte
@@ -52,8 +68,8 @@ BYTE_NS = 0
 FIFO = 0
 
 
-def configure(cfg, trace, stop):
-    global end, depth, profile, cost, tracer, _stop, quiet, BYTE_NS, FIFO
+def configure(cfg, trace, stop, tamper, ask):
+    global end, depth, profile, cost, tracer, _stop, _tamper, _ask, quiet, BYTE_NS, FIFO
     profile = cfg["profile"]
     cost = profile["cost_ns"]
     set_freq(profile["freq"])
@@ -66,81 +82,105 @@ def configure(cfg, trace, stop):
         q_arg.append(None)
     world = cfg["world"]
     end = cfg["duration_us"] * 1000
-    _load_edges(world["edges"])
-    for spec in world.get("waves", ()):
-        w = _Wave(spec)
-        if w.due < w.stop:
-            timers.append(w)
     for k, v in world["idle"].items():
         drive[int(k)] = v
     for src, dst in world["links"]:
         links.setdefault(src, []).append(dst)
     tracer = trace
     _stop = stop
+    _tamper = tamper
+    _ask = ask
     _plan()
 
 
-def _load_edges(packed):
-    global _et, _ec, _en
-    from array import array
-    from binascii import a2b_base64
-
-    _et = array("i", bytearray(a2b_base64(packed["t_us"])))
-    _ec = bytearray(a2b_base64(packed["code"]))
-    _en = len(_ec)
-
-
-class _Wave:
-    # A signal generator: its edges are made as they come due, like a timer's.
-    def __init__(self, spec):
-        self.pin, self.start, self.period, self.high, self.stop, self.idle = spec
-        self.due = self.start
-        self.rising = True
-
-    def fire(self):
-        if self.rising:
-            set_input(self.pin, 1 - self.idle, self.due)
-            self.due += self.high
-        else:
-            set_input(self.pin, self.idle, self.due)
-            self.start += self.period
-            self.due = self.start
-            if self.due >= self.stop:
-                timers.remove(self)
-        self.rising = not self.rising
-
-
 def set_freq(hz):
-    global freq, C_CHECK, C_CALL, C_IRQ
+    global freq, C_CHECK, C_CALL, C_IRQ, C_OP
+    sync()  # the ops so far ran at the old clock
     freq = hz
     ref = profile["ref_hz"]
     C_CHECK = cost["check"] * ref // hz
     C_CALL = cost["call"] * ref // hz
     C_IRQ = cost["irq"] * ref // hz
+    C_OP = cost["op"] * ref // hz
 
 
 def start():
+    builtins._irq_c = counter
+    _arm()
+
+
+# The tick is scheduled only while the program's own code runs. In the board's code
+# (busy) or in a callback, the first pending check finds it there and it does not
+# schedule itself again; release() schedules it when the program's code resumes.
+# Otherwise the board's own branches would each run it, for nothing.
+armed = False
+
+
+def _arm():
+    global armed
+    armed = True
     _sched(tick, None)
+
+
+def _armed():
+    pass
+
+
+_rearm = (_arm, _armed)  # indexed by a bool, not branched on: see release()
+
+
+def sync():
+    # Fold the ops the program ran since the last look into the clock.
+    global now, ops_seen
+    c = counter[0]
+    if c != ops_seen:
+        if c < ops_seen:
+            tampered("the program changed the simulator's clock")
+        now += (c - ops_seen) * C_OP
+        ops_seen = c
+
+
+def now_ns():
+    sync()
+    return now
 
 
 def now_us():
+    sync()
     return now // 1000
 
 
+def where():
+    # Where the program is: file id * 1_000_000 + line (0: not known), as the
+    # instrumented program last wrote it.
+    return counter[1]
+
+
 def tick(_):
-    # One VM pending check of the main thread.
-    global now
-    _sched(tick, None)
-    # Inside a callback the real scheduler is locked, so a callback run from here gets
-    # no ticks: a callback's own Python costs nothing, wherever it was started from
-    # (its calls into the board and its sleeps do).
+    # One VM pending check of the main thread. Inside a callback the real scheduler is
+    # locked, so no tick runs there: a callback's cost is its ops (and its calls).
+    global now, ops_seen, armed
     if busy or in_cb or halted:
+        armed = False
         return
-    now += C_CHECK
+    _sched(tick, None)
+    c = counter[0]
+    if c < ops_seen:
+        tampered("the program changed the simulator's clock")
+    now += C_CHECK + (c - ops_seen) * C_OP
+    ops_seen = c
     if now >= next_due:
         _deliver()
-    if q_len and not in_cb:
+    if q_len:
         _run_one()
+
+
+def tampered(what):
+    # The program reached into the board: the run ends here, and the trace says why.
+    global halted
+    if not halted:
+        halted = True
+        _tamper(what)
 
 
 def hold():
@@ -156,10 +196,53 @@ def hold():
 
 def release():
     # No branch may follow the decrement: it would be a pending check of the program.
+    # So the tick is scheduled again by indexing, not by an `if`.
     global busy
     if busy == 1 and heap_real != heap_depth:
         _lock_real()
     busy -= 1
+    _rearm[armed | (busy != 0) | (in_cb != 0)]()
+
+
+_NO = object()  # "argument not given", without a *args tuple
+
+
+def atomic(f, fast):
+    # A call into the board's API: the port's C, so atomic (no callback inside), free
+    # but for what it charges itself, and working with the program's heap lock lifted.
+    # hold() and release(), inlined: this is the hot path of every polling loop.
+    # `fast` ones take at most 3 positional arguments, and allocate nothing to be called.
+    if not fast:
+
+        def call(*args, **kwargs):
+            hold()
+            try:
+                return f(*args, **kwargs)
+            finally:
+                release()
+
+        return call
+
+    def call_fast(a=_NO, b=_NO, c=_NO):
+        global busy
+        busy += 1
+        if heap_real:
+            _unlock_real()
+        try:
+            if a is _NO:
+                return f()
+            if b is _NO:
+                return f(a)
+            if c is _NO:
+                return f(a, b)
+            return f(a, b, c)
+        finally:
+            if busy == 1 and heap_real != heap_depth:
+                _lock_real()
+            busy -= 1
+            _rearm[armed | (busy != 0) | (in_cb != 0)]()
+
+    return call_fast
 
 
 # The program's heap lock: heap_depth is what the program asked for; heap_real is
@@ -200,8 +283,15 @@ def _unlock_real():
 
 
 def charge(ns):
-    # The cost of a call into the board's API, or time passing inside it.
-    global now
+    # The cost of a call into the board's API, or time passing inside it (and of the
+    # program's ops since the last look: sync(), inlined).
+    global now, ops_seen
+    c = counter[0]
+    if c != ops_seen:
+        if c < ops_seen:
+            tampered("the program changed the simulator's clock")
+        now += (c - ops_seen) * C_OP
+        ops_seen = c
     now += ns
     if now >= next_due:
         _deliver()
@@ -210,21 +300,33 @@ def charge(ns):
 def _plan():
     global next_due
     nd = end
-    if _ei < _en and _et[_ei] * 1000 < nd:
-        nd = _et[_ei] * 1000
+    e = _wt[_wi] if _wi < _wn else horizon
+    if e < nd:
+        nd = e
     for t in timers:
         if t.due < nd:
             nd = t.due
     next_due = nd
 
 
+def _fetch():
+    # The window is spent and the clock has reached its horizon: ask for the next.
+    global _wt, _wc, _wn, _wi, horizon
+    upto = waiting_until if waiting_until > now else now
+    horizon, _wt, _wc = _ask(upto)
+    _wn = len(_wc)
+    _wi = 0
+
+
 def _deliver():
     # Everything that happened up to `now`, in time order, as the ISRs would see it.
     # The ISRs are C on the board: they work even when the program locked the heap.
-    global _ei
+    global _wi
     hold()
     while True:
-        t_edge = _et[_ei] * 1000 if _ei < _en else end + 1
+        if _wi >= _wn and horizon <= now and horizon <= end:
+            _fetch()
+        t_edge = _wt[_wi] if _wi < _wn else end + 1
         timer = None
         for t in timers:
             if timer is None or t.due < timer.due:
@@ -234,8 +336,8 @@ def _deliver():
         if first > now or first > end:
             break
         if t_edge <= t_timer:
-            code = _ec[_ei]
-            _ei += 1
+            code = _wc[_wi]
+            _wi += 1
             set_input(code >> 1, code & 1, t_edge)
         else:
             timer.fire()
@@ -329,10 +431,12 @@ def _run_one():
     q_arg[q_head] = None
     q_head = (q_head + 1) % depth
     q_len -= 1
+    # in_cb first: _lock_real has a loop, whose pending check would run the tick,
+    # and the tick would start the next callback inside this one.
+    in_cb += 1
     saved = busy
     busy = 0
     _lock_real()  # the program's own code: its heap lock holds
-    in_cb += 1
     charge(C_IRQ)
     try:
         func(arg)
@@ -373,28 +477,71 @@ def print_bytes(n):
         charge(wait)
 
 
-def sleep_ns(ns):
-    # time.sleep*: pending callbacks run while waiting, one at a time, as the
-    # port's delay loop does, except in its last `quiet` ns; inside a callback
-    # they stay queued.
-    global now
+def sleep_ns(ns, callbacks=True):
+    # time.sleep*: pending callbacks run while waiting, one at a time, first in first
+    # out, as the port's delay loop does, except in its last `quiet` ns; inside a
+    # callback they stay queued. A light sleep runs none: they wait for the wake.
+    global now, waiting_until
+    sync()
     target = now + ns
+    outer = waiting_until
+    waiting_until = target  # committed to this wait: the world may come up to its end
     while not halted:
-        if q_len and not in_cb and now + quiet < target:
+        if now >= next_due:  # what is due, the scenario's end included, comes first
+            _deliver()
+            continue
+        if callbacks and q_len and not in_cb and now + quiet < target:
             _run_one()
+            sync()
             continue
         if now >= target:
             break
-        step = next_due if next_due < target else target
-        if step > now:
-            now = step
+        now = next_due if next_due < target else target
+    waiting_until = outer
+
+
+def wait_ns(ns, ready):
+    # select.poll's wait: each pass runs one pending callback, then asks ready();
+    # True as soon as it says so, False once `ns` have passed (ns < 0: no limit, so
+    # until the scenario ends). Only a callback or the world can make it ready.
+    global now, waiting_until
+    sync()
+    target = end + 1 if ns < 0 else now + ns
+    outer = waiting_until
+    if ns >= 0:  # a wait with no end commits to nothing: the world comes 1 ms at a time
+        waiting_until = target
+    found = False
+    while not halted:
         if now >= next_due:
             _deliver()
+            continue
+        if q_len and not in_cb:
+            _run_one()
+            sync()
+        if ready():
+            found = True
+            break
+        if now >= target:
+            break
+        if q_len and not in_cb or now >= next_due:
+            continue
+        now = next_due if next_due < target else target
+    waiting_until = outer
+    return found
 
 
 def idle():
+    # ESP32: taskYIELD() only, no callback (ports/esp32/modmachine.c mp_machine_idle);
+    # ESP8266: waiti, then mp_event_handle_nowait() runs one (ports/esp8266/modmachine.c).
     charge(C_CALL)
-    if q_len and not in_cb:
+    if profile["idle_runs_callback"] and q_len and not in_cb:
+        _run_one()
+
+
+def pending_once():
+    # A zero-length sleep: ESP32's mp_hal_delay_ms(0) still runs one pending callback
+    # before it returns (ports/esp32/mphalport.c); ESP8266's loop runs no pass.
+    if profile["sleep0_runs_callback"] and q_len and not in_cb:
         _run_one()
 
 

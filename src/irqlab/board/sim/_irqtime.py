@@ -2,7 +2,7 @@
 # ticks_* wrap at 2**30 as on the boards; the clock can start just before the wrap.
 import time as _rtime
 
-import _irqsim as sim
+import _irqsim as _sim
 
 _PERIOD = 1 << 30
 _MASK = _PERIOD - 1
@@ -12,25 +12,25 @@ _us0 = 0
 _EPOCH_2000 = 946684800  # the boards count time() from 2000-01-01
 
 
-def configure(ticks_ms_start):
+def _configure(ticks_ms_start):
     global _ms0, _us0
     _ms0 = ticks_ms_start & _MASK
     _us0 = (ticks_ms_start * 1000) & _MASK
 
 
 def ticks_ms():
-    sim.charge(sim.C_CALL)
-    return (_ms0 + sim.now // 1_000_000) & _MASK
+    _sim.charge(_sim.C_CALL)
+    return (_ms0 + _sim.now // 1_000_000) & _MASK
 
 
 def ticks_us():
-    sim.charge(sim.C_CALL)
-    return (_us0 + sim.now // 1000) & _MASK
+    _sim.charge(_sim.C_CALL)
+    return (_us0 + _sim.now // 1000) & _MASK
 
 
 def ticks_cpu():
-    sim.charge(sim.C_CALL)
-    return (sim.now * 240 // 1000) & _MASK
+    _sim.charge(_sim.C_CALL)
+    return (_sim.now * 240 // 1000) & _MASK
 
 
 def ticks_add(ticks, delta):
@@ -44,31 +44,35 @@ def ticks_diff(end, start):
 
 
 def sleep_ms(ms):
-    sim.charge(sim.C_CALL)
+    _sim.charge(_sim.C_CALL)
     if ms > 0:
-        sim.sleep_ns(int(ms) * 1_000_000)
+        _sim.sleep_ns(int(ms) * 1_000_000)
+    else:
+        _sim.pending_once()
 
 
 def sleep_us(us):
-    sim.charge(sim.C_CALL)
+    _sim.charge(_sim.C_CALL)
     if us > 0:
-        sim.sleep_ns(int(us) * 1000)
+        _sim.sleep_ns(int(us) * 1000)
 
 
 def sleep(seconds):
     # The port sleeps whole milliseconds: sleep(0.0005) does not wait.
-    sim.charge(sim.C_CALL)
+    _sim.charge(_sim.C_CALL)
     ms = int(1000 * seconds)
     if ms > 0:
-        sim.sleep_ns(ms * 1_000_000)
+        _sim.sleep_ns(ms * 1_000_000)
+    else:
+        _sim.pending_once()
 
 
 def time():
-    return sim.now // 1_000_000_000
+    return _sim.now_ns() // 1_000_000_000
 
 
 def time_ns():
-    return sim.now
+    return _sim.now_ns()
 
 
 def gmtime(secs=None):

@@ -20,6 +20,9 @@ class _Port:
     def callback_error(self, exc):
         sys.print_exception(exc)
 
+    def emit(self, *record):
+        pass
+
 
 _clock = None
 _ctrl_c = None
@@ -27,6 +30,17 @@ _ctrl_c = None
 
 def _never_ends():
     pass
+
+
+def _tampered(what):
+    print("irqlab:", what)
+
+
+def _no_world(end):
+    # The virtual board's world is the jumper alone: no edge ever comes from outside.
+    from array import array
+
+    return lambda upto: (end + 1, array("q"), b"")
 
 
 def _guard(sim, f):
@@ -162,12 +176,13 @@ def boot(path):
         cfg = json.load(f)
     import _irqsim
 
-    _irqsim.configure(cfg, _Port(), _never_ends)
+    _irqsim.configure(cfg, _Port(), _never_ends, _tampered, _no_world(cfg["duration_us"] * 1000))
     import _irqmachine
     import _irqmp
+    import _irqselect
     import _irqtime
 
-    _irqtime.configure(0)
+    _irqtime._configure(0)
     if hasattr(_irqsim, "hold"):
         _guard_all(_irqsim, _irqmachine, (_irqmachine.Pin, _irqmachine.Timer, _irqmachine.Signal))
         _guard_all(_irqsim, _irqtime, ())
@@ -177,6 +192,12 @@ def boot(path):
     _irqmp.kbd_intr = _kbd_intr(cfg["kbd_file"])
     sys.modules["micropython"] = _irqmp
     sys.modules["os"] = _os()
+    # asyncio on the board's clock, as in the simulator (after time: it reads it there)
+    import _irqasyncio
+
+    _guard_all(_irqsim, _irqselect, (_irqselect._Poll,))
+    sys.modules["select"] = _irqselect
+    sys.modules["_asyncio"] = _irqasyncio
     if cfg.get("rmt"):
         import _irqrmt
 
