@@ -39,6 +39,13 @@ def problem(run: Run) -> str | None:
     refused = run.trace.of("forbidden")
     if refused:
         return refused[0]["what"]
+    if run.stopped == "reset":
+        masks = run.trace.of("mask")
+        where = f", from disable_irq(){_where(masks[-1])}" if masks else ""
+        return (
+            f"the board reset at {run.virtual_s:.3f} s (Interrupt wdt timeout): IRQs were off "
+            f"for more than 300 ms{where}; keep masked sections to a few microseconds"
+        )
     tampered = run.trace.of("tamper")
     if tampered:
         return f"{tampered[0]['what']}, so the run was stopped there: nothing after it counts"

@@ -25,6 +25,11 @@ class Costs:
         top of the ops of the test around it.
     call: one call into `machine` or `time` (Pin.value(), ticks_ms(), ...).
     irq: from a queued soft callback to the first line of its handler (dispatch and call).
+    isr: one run of the GPIO ISR (interrupt entry and exit, ESP-IDF's GPIO ISR service,
+        mp_sched_schedule and the wake of the main task): CPU time taken from whatever runs,
+        on every edge that matches the trigger, even when the queue is full.
+    isr_entry: from an edge to the ISR clearing the pin's status bit; edges closer than
+        this merge into one.
 
     These are estimates for a 240 MHz ESP32 (no per-bytecode figure is published for it);
     `python bench/sim_speed.py` prints what they imply for familiar loops (pin-toggle rate,
@@ -36,9 +41,18 @@ class Costs:
     call: int = 5_000
     irq: int = 25_000
     op: int = 160
+    isr: int = 3_300
+    isr_entry: int = 1_300
 
     def as_dict(self) -> dict[str, int]:
-        return {"check": self.check, "call": self.call, "irq": self.irq, "op": self.op}
+        return {
+            "check": self.check,
+            "call": self.call,
+            "irq": self.irq,
+            "op": self.op,
+            "isr": self.isr,
+            "isr_entry": self.isr_entry,
+        }
 
 
 @dataclass(frozen=True)
@@ -54,14 +68,16 @@ class Profile:
     timers: tuple[int, ...] | None
     timer_error: str
     timer_kwargs: bool
-    irq_extra: tuple[str, ...]
-    hard_error: str
+    irq_third: str  # irq()'s third argument: "wake" (ESP32) or "hard" (ESP8266)
+    rtc_pins: tuple[int, ...]  # pins that can wake the chip from deep sleep
     freqs: tuple[int, ...]
     freq_error: str
     reset: dict[str, int]
     sleep_quiet_ns: int
     idle_runs_callback: bool  # machine.idle() runs one queued callback
     sleep0_runs_callback: bool  # time.sleep_ms(0) runs one queued callback
+    mask: str  # "count": a nestable critical section (ESP32); "ps": the PS register (ESP8266)
+    iwdt_ns: int  # IRQs off this long reset the chip (0: not modelled)
     no_irq: tuple[int, ...] = ()  # pins whose irq() raises OSError
     uart_byte_ns: int = 86_806  # 115200 baud, 8N1: ten bits a byte
     uart_fifo: int = 128
@@ -101,8 +117,8 @@ ESP32 = Profile(
     timers=(0, 1, 2, 3),
     timer_error="invalid Timer number",
     timer_kwargs=True,
-    irq_extra=(),
-    hard_error="",
+    irq_third="wake",
+    rtc_pins=(0, 2, 4, 12, 13, 14, 15, 25, 26, 27, 32, 33, 34, 35, 36, 37, 38, 39),
     freqs=(20_000_000, 40_000_000, 80_000_000, 160_000_000, 240_000_000),
     freq_error="frequency must be 20MHz, 40MHz, 80Mhz, 160MHz or 240MHz",
     reset={
@@ -116,6 +132,8 @@ ESP32 = Profile(
     sleep_quiet_ns=150_000,
     idle_runs_callback=False,
     sleep0_runs_callback=True,
+    mask="count",
+    iwdt_ns=300_000_000,  # ESP-IDF CONFIG_ESP_INT_WDT_TIMEOUT_MS default
 )
 
 ESP8266 = Profile(
@@ -124,7 +142,7 @@ ESP8266 = Profile(
     ref_hz=80_000_000,
     freq=80_000_000,
     # An 80 MHz core runs the same program about 4.4 times slower than a 240 MHz ESP32.
-    costs=Costs(check=1_100, call=22_000, irq=110_000, op=700),
+    costs=Costs(check=1_100, call=22_000, irq=110_000, op=700, isr=10_000, isr_entry=4_000),
     pin_constants={
         "IN": 0,
         "OUT": 1,
@@ -138,8 +156,8 @@ ESP8266 = Profile(
     timers=None,
     timer_error="",
     timer_kwargs=False,
-    irq_extra=("hard", "priority"),
-    hard_error="hard IRQ not supported",
+    irq_third="hard",
+    rtc_pins=(),
     freqs=(80_000_000, 160_000_000),
     freq_error="frequency can only be either 80Mhz or 160MHz",
     reset={
@@ -152,6 +170,8 @@ ESP8266 = Profile(
     sleep_quiet_ns=0,
     idle_runs_callback=True,
     sleep0_runs_callback=False,
+    mask="ps",
+    iwdt_ns=0,
     no_irq=(16,),
 )
 

@@ -23,7 +23,7 @@ def _install_sim(cfg, tracer):
         cfg,
         tracer,
         lambda: _stop_sim(tracer, _irqsim),
-        lambda what: _halt_sim(tracer, _irqsim, "tamper", what),
+        lambda reason, what: _halt_sim(tracer, _irqsim, reason, what),
         _asker(tracer, cfg["world_fd"]),
     )
     import _irqmachine
@@ -95,6 +95,9 @@ def _halt_sim(tracer, sim, reason, exit):
     tracer.stats(sim.high_water)
     if reason in ("tamper", "forbidden"):  # `exit` says what the program did
         tracer.emit(reason, exit)
+        exit = None
+    elif reason == "reset":  # `exit` is what the chip prints as it resets
+        tracer.emit("out", exit + "\n")
         exit = None
     tracer.end(reason, exit)
     sim.block_forever()

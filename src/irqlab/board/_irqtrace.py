@@ -172,14 +172,22 @@ def traced_machine(base, tr):
     # can read: pins by id, IRQs by pin id, timers by their proxy.
     pins = {}
     irqs = {}
+    names = {}  # pin id -> the handler's name, as traced
     timers = {}
 
     class IRQ:
         def __init__(self, pin_id):
             self._id = pin_id
 
-        def trigger(self):
-            return irqs[self._id].trigger()
+        def trigger(self, new=_NO):
+            if new is _NO:
+                return irqs[self._id].trigger()
+            old = irqs[self._id].trigger(new)
+            tr.emit("irq", self._id, new, names.get(self._id))
+            return old
+
+        def __call__(self):
+            irqs[self._id]()
 
     class Pin:
         _proxies = {}
@@ -227,19 +235,30 @@ def traced_machine(base, tr):
         def toggle(self):
             self.value(1 - pins[self._id].value())
 
-        def irq(self, handler=_NO, trigger=None, **kwargs):
-            if handler is _NO and trigger is None and not kwargs:
-                irqs[self._id] = pins[self._id].irq()  # no arguments: nothing changes
+        def irq(self, handler=_NO, trigger=_NO, wake=_NO, hard=_NO, priority=_NO):
+            # No *args or **kwargs: a handler may re-arm or disarm its IRQ, and the call
+            # must allocate nothing (the port's is C). priority: other ports take it.
+            p = pins[self._id]
+            if priority is not _NO:
+                raise TypeError("extra keyword arguments given")
+            if handler is _NO and trigger is _NO and wake is _NO and hard is _NO:
+                irqs[self._id] = p.irq()  # no arguments: nothing changes
                 return IRQ(self._id)
-            if handler is _NO:
-                handler = None
-            if trigger is None:
-                trigger = base.Pin.IRQ_FALLING | base.Pin.IRQ_RISING
-            wrapped = None
-            if handler is not None:
-                wrapped = _wrap(tr, handler, self, "pin%d" % self._id)
-            irqs[self._id] = pins[self._id].irq(handler=wrapped, trigger=trigger, **kwargs)
-            tr.emit("irq", self._id, trigger if handler else 0, _name(handler) if handler else None)
+            h = None if handler is _NO else handler
+            t = base.Pin.IRQ_FALLING | base.Pin.IRQ_RISING if trigger is _NO else trigger
+            wrapped = None if h is None else _wrap(tr, h, self, "pin%d" % self._id)
+            if wake is not _NO and hard is not _NO:
+                irqs[self._id] = p.irq(wrapped, t, wake=wake, hard=hard)
+            elif wake is not _NO:
+                irqs[self._id] = p.irq(wrapped, t, wake=wake)
+            elif hard is not _NO:
+                irqs[self._id] = p.irq(wrapped, t, hard=hard)
+            else:
+                irqs[self._id] = p.irq(wrapped, t)
+            if t in (4, 5) and wake is not _NO and wake is not None:
+                return IRQ(self._id)  # a level trigger with wake: the wake, not an IRQ
+            names[self._id] = None if h is None else _name(h)
+            tr.emit("irq", self._id, 0 if h is None else t, names[self._id])
             return IRQ(self._id)
 
     for key in dir(base.Pin):

@@ -13,12 +13,23 @@ def _charge():
 
 
 class IRQ:
-    # What pin.irq() returns on the port: its one method is trigger().
+    # What pin.irq() returns on the port (ports/esp32/machine_pin.c machine_pin_irq_type):
+    # trigger() reads the pin's interrupt type, trigger(new) sets it and returns the old
+    # one; calling it runs the GPIO ISR's work by hand: the handler is scheduled.
     def __init__(self, pin):
         self._pin = pin
 
-    def trigger(self):
-        return self._pin._trigger
+    def trigger(self, new=_NO):
+        _charge()
+        old = self._pin._trigger
+        if new is not _NO:
+            self._pin._trigger = new
+        return old
+
+    def __call__(self):
+        _charge()
+        if self._pin._handler is not None:
+            _sim.enqueue(self._pin._handler, self._pin, self._pin)
 
 
 class Pin:
@@ -111,28 +122,36 @@ class Pin:
         if self.is_output():
             _sim.output_changed(self._id, level)
 
-    def irq(self, handler=_NO, trigger=None, **kwargs):
+    def irq(self, handler=_NO, trigger=_NO, wake=_NO, hard=_NO):
+        # ESP32: irq(handler=None, trigger=3, wake=None); ESP8266: irq(handler=None,
+        # trigger=3, hard=False) (ports/*/machine_pin.c). With no argument it changes
+        # nothing; with any, it reconfigures, and handler None disables.
         _charge()
         if self._id in _P["no_irq"]:
             raise OSError("pin does not have IRQ capabilities")
-        if handler is _NO and trigger is None and not kwargs:
-            return self._irq  # no arguments: nothing changes
-        if handler is _NO:
-            handler = None
-        _irq_kwargs(kwargs)
-        if trigger is None:
-            trigger = Pin.IRQ_FALLING | Pin.IRQ_RISING
+        third = _P["irq_third"]
+        if (wake is not _NO and third != "wake") or (hard is not _NO and third != "hard"):
+            raise TypeError("extra keyword arguments given")
+        if hard is not _NO and hard:
+            raise ValueError("hard IRQ not supported")
+        if handler is _NO and trigger is _NO and wake is _NO and hard is _NO:
+            return self._irq
+        handler = None if handler is _NO else handler
+        trigger = Pin.IRQ_FALLING | Pin.IRQ_RISING if trigger is _NO else trigger
+        if trigger in (4, 5) and wake is not _NO and wake is not None:
+            _check_wake(self._id, wake)
+            return self._irq  # a level trigger with wake sets up the wake, not an IRQ
         self._handler = handler
         self._trigger = trigger if handler is not None else 0
         _sim.pins[self._id] = self
         return self._irq
 
     # Called by the simulator when the level at this pin changes.
-    def on_edge(self, level):
+    def on_edge(self, level, t_ns):
         if self._handler is None:
             return
         if self._trigger & (Pin.IRQ_RISING if level else Pin.IRQ_FALLING):
-            _sim.fire(self, self._handler, self)
+            _sim.gpio_isr(self, t_ns)
 
     def refire(self):
         if self._handler is not None:
@@ -147,15 +166,12 @@ for _name in ("PULL_DOWN", "WAKE_LOW", "WAKE_HIGH", "DRIVE_0", "DRIVE_1", "DRIVE
         setattr(Pin, _name, _C[_name])
 
 
-def _irq_kwargs(kwargs):
-    # ESP32's irq() takes only handler, trigger and wake; the ESP8266 also takes
-    # priority and hard (and refuses hard=True).
-    for key in kwargs:
-        if key == "wake" or key in _P["irq_extra"]:
-            if key == "hard" and kwargs[key]:
-                raise ValueError(_P["hard_error"])
-            continue
-        raise TypeError("extra keyword arguments given")
+def _check_wake(pin_id, wake):
+    # ports/esp32/machine_pin.c machine_pin_irq: a wake level 2..7, on an RTC pin.
+    if type(wake) is not int or wake < 2 or wake > 7:
+        raise ValueError("bad wake value")
+    if pin_id not in _P["rtc_pins"]:
+        raise ValueError("invalid pin for wake")
 
 
 class Signal:

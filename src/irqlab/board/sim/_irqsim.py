@@ -34,6 +34,7 @@ busy = 0  # > 0 while the board's own code runs (simulator, tracing): free, no c
 in_cb = 0  # > 0 while a callback runs: the scheduler is locked, as on the board
 high_water = 0  # the most callbacks the queue ever held
 masked = 0  # > 0 between disable_irq() and the matching enable_irq()
+iwdt_due = 0  # masked since this long: the interrupt watchdog resets the board then
 latched = []  # IRQ sources that fired while masked (one latch per source)
 halted = False
 
@@ -55,12 +56,14 @@ profile = {}
 cost = {}
 tracer = None
 _stop = None  # called when the scenario ends; never returns
-_tamper = None  # called when the program tampered with the board; never returns
+_halt = None  # halt(reason, what): the run ends now, saying why; never returns
 
 C_CHECK = 0
 C_CALL = 0
 C_IRQ = 0
 C_OP = 0
+C_ISR = 0  # the CPU time of one run of the GPIO ISR
+C_ISR_ENTRY = 0  # from an edge to its ISR clearing the status bit
 freq = 0  # CPU frequency: costs are given at the profile's reference frequency
 quiet = 0  # the last part of a sleep, in ns, in which the port runs no callbacks
 uart_free = 0  # when the UART's TX FIFO will have sent its last byte
@@ -68,8 +71,8 @@ BYTE_NS = 0
 FIFO = 0
 
 
-def configure(cfg, trace, stop, tamper, ask):
-    global end, depth, profile, cost, tracer, _stop, _tamper, _ask, quiet, BYTE_NS, FIFO
+def configure(cfg, trace, stop, halt_with, ask):
+    global end, depth, profile, cost, tracer, _stop, _halt, _ask, quiet, BYTE_NS, FIFO
     profile = cfg["profile"]
     cost = profile["cost_ns"]
     set_freq(profile["freq"])
@@ -88,13 +91,13 @@ def configure(cfg, trace, stop, tamper, ask):
         links.setdefault(src, []).append(dst)
     tracer = trace
     _stop = stop
-    _tamper = tamper
+    _halt = halt_with
     _ask = ask
     _plan()
 
 
 def set_freq(hz):
-    global freq, C_CHECK, C_CALL, C_IRQ, C_OP
+    global freq, C_CHECK, C_CALL, C_IRQ, C_OP, C_ISR, C_ISR_ENTRY
     sync()  # the ops so far ran at the old clock
     freq = hz
     ref = profile["ref_hz"]
@@ -102,6 +105,8 @@ def set_freq(hz):
     C_CALL = cost["call"] * ref // hz
     C_IRQ = cost["irq"] * ref // hz
     C_OP = cost["op"] * ref // hz
+    C_ISR = cost["isr"] * ref // hz
+    C_ISR_ENTRY = cost["isr_entry"] * ref // hz
 
 
 def start():
@@ -180,7 +185,7 @@ def tampered(what):
     global halted
     if not halted:
         halted = True
-        _tamper(what)
+        _halt("tamper", what)
 
 
 def hold():
@@ -306,6 +311,8 @@ def _plan():
     for t in timers:
         if t.due < nd:
             nd = t.due
+    if iwdt_due and iwdt_due < nd:
+        nd = iwdt_due
     next_due = nd
 
 
@@ -342,9 +349,21 @@ def _deliver():
         else:
             timer.fire()
     release()
+    if iwdt_due and now >= iwdt_due:
+        _watchdog()
     if now >= end:
         halt()
     _plan()
+
+
+def _watchdog():
+    # IRQs off too long: the interrupt watchdog resets the chip (ESP-IDF's
+    # CONFIG_ESP_INT_WDT_TIMEOUT_MS, 300 ms by default), with its panic line.
+    global halted, now
+    now = iwdt_due
+    if not halted:
+        halted = True
+        _halt("reset", "Guru Meditation Error: Core  0 panic'ed (Interrupt wdt timeout on CPU0).")
 
 
 def halt():
@@ -375,16 +394,36 @@ def set_input(pid, level, t_ns=None):
     after = level_of(pid)
     if after == before:
         return
-    tracer.edge(pid, after, (now if t_ns is None else t_ns) // 1000)
+    t = now if t_ns is None else t_ns
+    tracer.edge(pid, after, t // 1000)
     p = pins.get(pid)
     if p is not None:
-        p.on_edge(after)
+        p.on_edge(after, t)
 
 
 def output_changed(pid, level):
     # The program drove an output: whatever is jumpered to it follows.
     for dst in links.get(pid, ()):
         set_input(dst, level)
+
+
+# The GPIO interrupt: an edge sets the pin's status bit; the ISR, ISR_ENTRY later,
+# clears it and schedules the handler (ports/esp32/machine_pin.c machine_pin_isr_handler).
+# An edge that comes while the bit is still set merges into it. Each ISR run takes the
+# CPU for C_ISR, whoever was running: this is how an edge storm starves a program.
+isr_at = {}  # pin id -> when its pending ISR runs (ns)
+
+
+def gpio_isr(pin, t_ns):
+    global now
+    if masked:
+        fire(pin, pin._handler, pin)  # latched, runs (and costs) on the unmask
+        return
+    if t_ns <= isr_at.get(pin._id, -1):
+        return  # merged: the status bit was still set
+    isr_at[pin._id] = t_ns + C_ISR_ENTRY
+    now += C_ISR
+    enqueue(pin._handler, pin, pin)
 
 
 def fire(source, handler, arg):
@@ -451,17 +490,36 @@ def _run_one():
 
 
 def mask():
-    global masked
-    masked += 1
-    return masked - 1
+    # ESP32: portENTER_CRITICAL, a counted, nestable section; disable_irq() returns 0
+    # (ports/esp32/mphalport.h mp_begin_atomic_section). ESP8266: rsil 15, which returns
+    # the old PS: INTLEVEL 0 when IRQs were on, 15 when already off (ports/esp8266/xtirq.h).
+    global masked, iwdt_due
+    before = masked
+    if profile["mask"] == "count":
+        masked += 1
+    else:
+        masked = 1
+    if not before and profile["iwdt_ns"]:
+        iwdt_due = now + profile["iwdt_ns"]
+        _plan()
+    if profile["mask"] == "count":
+        return 0
+    return 15 if before else 0
 
 
 def unmask(state):
-    global masked
-    masked = state
-    if masked or not latched:
+    # ESP32: portEXIT_CRITICAL leaves one level, whatever `state` is; ESP8266: wsr ps
+    # restores the level `state` holds. What latched while masked fires on the unmask.
+    global masked, iwdt_due, now
+    if profile["mask"] == "count":
+        masked = masked - 1 if masked > 0 else 0
+    else:
+        masked = 1 if state & 15 else 0
+    if masked:
         return
+    iwdt_due = 0
     while latched:
+        now += C_ISR  # the interrupt that waited runs now
         latched.pop(0).refire()
 
 

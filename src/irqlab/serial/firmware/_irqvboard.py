@@ -32,8 +32,8 @@ def _never_ends():
     pass
 
 
-def _tampered(what):
-    print("irqlab:", what)
+def _halted(reason, what):
+    print(what)  # a reset's panic line, or what the program did to the board
 
 
 def _no_world(end):
@@ -176,7 +176,7 @@ def boot(path):
         cfg = json.load(f)
     import _irqsim
 
-    _irqsim.configure(cfg, _Port(), _never_ends, _tampered, _no_world(cfg["duration_us"] * 1000))
+    _irqsim.configure(cfg, _Port(), _never_ends, _halted, _no_world(cfg["duration_us"] * 1000))
     import _irqmachine
     import _irqmp
     import _irqselect

@@ -1,0 +1,229 @@
+"""Port facts the second half of the course rests on, each from MicroPython v1.28.0's source
+(the path and function are named in each test): masking, pin IRQs, the GPIO ISR's own cost,
+timers, numbers on a 32-bit board, and errors as the board prints them."""
+
+from __future__ import annotations
+
+from programs.simrun import lines, ok, run_source
+
+from irqlab.outcome import problem
+from irqlab.scenario import Scenario, SquareWave
+
+# --- masking: ports/esp32/mphalport.h mp_begin_atomic_section / mp_end_atomic_section;
+# --- ports/esp8266/xtirq.h disable_irq (rsil 15) / enable_irq (wsr ps)
+
+NESTED = """
+import machine, micropython, time
+from machine import Pin
+log = []
+out = Pin(4, Pin.OUT, value=0)
+Pin(5, Pin.IN).irq(lambda p: log.append("irq"), Pin.IRQ_RISING)
+a = machine.disable_irq()
+b = machine.disable_irq()
+out.value(1)  # the edge latches: IRQs are off
+machine.enable_irq(b)
+for _ in range(3):
+    pass
+log.append("inner enable")
+machine.enable_irq(a)
+for _ in range(3):
+    pass
+log.append("outer enable")
+print(a, b, log)
+"""
+
+
+def test_esp32_masking_is_a_counted_section_and_disable_irq_returns_0() -> None:
+    # portENTER_CRITICAL nests; each enable_irq() leaves one level, whatever its argument
+    assert lines(ok(run_source(NESTED))) == ["0 0 ['inner enable', 'irq', 'outer enable']"]
+
+
+def test_esp8266_disable_irq_returns_the_old_level_and_enable_irq_restores_it() -> None:
+    # rsil 15 returns the old PS (INTLEVEL 0 when on, 15 when already off); wsr ps puts
+    # back what it is given: enable_irq(15) leaves IRQs off, enable_irq(0) turns them on.
+    assert lines(ok(run_source(NESTED, board="esp8266"))) == [
+        "0 15 ['inner enable', 'irq', 'outer enable']"
+    ]
+
+
+def test_esp32_enable_irq_ignores_its_argument() -> None:
+    r = ok(
+        run_source("""
+            import machine
+            from machine import Pin
+            log = []
+            out = Pin(4, Pin.OUT, value=0)
+            Pin(5, Pin.IN).irq(lambda p: log.append("irq"), Pin.IRQ_RISING)
+            machine.disable_irq()
+            machine.disable_irq()
+            out.value(1)
+            machine.enable_irq(0)  # 0 is what a board returns: one level only
+            for _ in range(3):
+                pass
+            print(log)
+        """)
+    )
+    assert lines(r) == ["[]"]
+
+
+def test_a_long_masked_section_resets_the_esp32_as_its_watchdog_does() -> None:
+    # ESP-IDF's interrupt watchdog (CONFIG_ESP_INT_WDT_TIMEOUT_MS, 300 ms by default)
+    r = run_source(
+        """
+        import machine, time
+        state = machine.disable_irq()
+        t = time.ticks_ms()
+        while time.ticks_diff(time.ticks_ms(), t) < 500:
+            pass
+        machine.enable_irq(state)
+        print("survived")
+        """,
+        Scenario(seconds=2),
+    )
+    assert r.stopped == "reset" and "survived" not in r.stdout
+    assert "Guru Meditation Error: Core  0 panic'ed (Interrupt wdt timeout on CPU0)." in r.stdout
+    assert 0.29 < r.virtual_s < 0.31
+    message = problem(r)
+    assert message is not None and "disable_irq() at main.py line 3" in message
+
+
+def test_a_short_masked_section_is_fine_and_the_esp8266_has_no_such_watchdog() -> None:
+    source = """
+        import machine, time
+        state = machine.disable_irq()
+        t = time.ticks_ms()
+        while time.ticks_diff(time.ticks_ms(), t) < 350:
+            pass
+        machine.enable_irq(state)
+        print("survived")
+    """
+    assert lines(ok(run_source(source, board="esp8266"))) == ["survived"]
+    assert ok(run_source(source.replace("350", "250"))).stopped != "reset"
+
+
+# --- pin IRQs: ports/esp32/machine_pin.c machine_pin_irq, machine_pin_irq_type;
+# --- ports/esp8266/machine_pin.c pyb_pin_irq, pin_irq_type
+
+
+def _error(source: str, board: str = "esp32") -> str:
+    (exc,) = run_source(source, board=board).trace.exceptions("main")
+    return f"{exc['type']}: {exc['message']}"
+
+
+def test_esp32_irq_takes_handler_trigger_and_wake_positionally_and_checks_wake() -> None:
+    head = "from machine import Pin\ndef h(p):\n    pass\n"
+    # a level trigger with wake: the wake level is 2..7, on an RTC pin only
+    assert _error(head + "Pin(4, Pin.IN).irq(h, 4, 9)") == "ValueError: bad wake value"
+    assert _error(head + "Pin(5, Pin.IN).irq(h, 4, 2)") == "ValueError: invalid pin for wake"
+    assert _error(head + "Pin(5, Pin.IN).irq(h, 1, 2, 3)").startswith("TypeError")
+    assert _error(head + "Pin(5, Pin.IN).irq(h, hard=True)") == (
+        "TypeError: extra keyword arguments given"
+    )
+
+
+def test_a_level_trigger_with_wake_sets_up_the_wake_not_an_irq() -> None:
+    r = ok(
+        run_source("""
+            from machine import Pin
+            runs = []
+            out = Pin(16, Pin.OUT, value=1)
+            Pin(4, Pin.IN).irq(lambda p: runs.append(1), 4, 2)  # low level, wake
+            for i in range(3):
+                pass
+            print(len(runs))
+        """)
+    )
+    assert lines(r) == ["0"] and not r.trace.of("irq")
+
+
+def test_esp8266_irq_takes_hard_and_refuses_it_and_has_no_wake() -> None:
+    head = "from machine import Pin\ndef h(p):\n    pass\n"
+    assert _error(head + "Pin(5, Pin.IN).irq(h, hard=True)", "esp8266") == (
+        "ValueError: hard IRQ not supported"
+    )
+    for kw in ("wake=2", "priority=1"):
+        assert _error(head + f"Pin(5, Pin.IN).irq(h, {kw})", "esp8266") == (
+            "TypeError: extra keyword arguments given"
+        )
+    assert _error(head + "Pin(16, Pin.IN).irq()", "esp8266") == (
+        "OSError: pin does not have IRQ capabilities"
+    )
+
+
+def test_the_irq_object_can_be_called_and_its_trigger_changed() -> None:
+    r = ok(
+        run_source("""
+            from machine import Pin
+            got = []
+            out = Pin(4, Pin.OUT, value=0)
+            pin = Pin(5, Pin.IN)
+            irq = pin.irq(lambda p: got.append(p is pin), Pin.IRQ_RISING)
+            irq()  # runs the ISR's work by hand: the handler is scheduled
+            for i in range(2):
+                pass
+            old = irq.trigger(Pin.IRQ_FALLING)
+            out.value(1)  # rising: no longer a trigger
+            for i in range(2):
+                pass
+            out.value(0)  # falling: now it is
+            for i in range(2):
+                pass
+            print(got, old, irq.trigger(), pin.irq(None).trigger())
+        """)
+    )
+    assert lines(r) == ["[True, True] 1 2 0"]
+
+
+# --- the GPIO ISR's own cost: machine_pin_isr_handler runs for every matching edge
+
+
+# The loop runs inside a callback: the scheduler is locked there, so no handler runs and
+# the queue stays full; only the ISR itself can take time from the loop.
+STORM_LOOP = """
+import micropython, time
+from machine import Pin
+{irq}
+def count(_):
+    n = 0
+    t = time.ticks_us()
+    while time.ticks_diff(time.ticks_us(), t) < 50_000:
+        n += 1
+    print(n)
+micropython.schedule(count, None)
+time.sleep_ms(100)
+"""
+
+
+def test_an_edge_storm_steals_the_cpu_even_when_the_queue_is_full() -> None:
+    storm = Scenario(world=(SquareWave(pin=5, hz=20_000),), seconds=0.2)
+
+    def passes(irq: str) -> tuple[int, int]:
+        r = ok(run_source(STORM_LOOP.format(irq=irq), storm))
+        return int(lines(r)[0]), len(r.trace.drops())
+
+    quiet, _ = passes("Pin(5, Pin.IN)")  # the same edges, but no IRQ: no ISR runs
+    stormy, dropped = passes("Pin(5, Pin.IN).irq(lambda p: None, Pin.IRQ_RISING)")
+    assert dropped > 900  # 20,000 rises a second for 50 ms, all but 8 dropped
+    assert stormy < quiet * 0.95  # yet each ran the ISR, a few us of CPU each
+
+
+def test_edges_closer_than_the_isrs_entry_merge_into_one() -> None:
+    # 400 kHz: a rise every 2.5 us, its fall 1.25 us later, before the ISR has run:
+    # with both edges as triggers, each fall merges into its rise's pending ISR.
+    scenario = Scenario(
+        world=(SquareWave(pin=5, hz=400_000, start=0.01, stop=0.0101),), seconds=0.05
+    )
+    r = ok(
+        run_source(
+            """
+            import time
+            from machine import Pin
+            Pin(5, Pin.IN).irq(lambda p: None)
+            time.sleep_ms(40)
+            """,
+            scenario,
+        )
+    )
+    rises = [t for t, level in r.trace.edges(5) if level == 1]
+    isr_runs = len(r.trace.handler_runs("pin5")) + len(r.trace.drops())
+    assert len(rises) == 40 and isr_runs == len(rises)
