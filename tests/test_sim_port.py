@@ -4,6 +4,7 @@ timers, numbers on a 32-bit board, and errors as the board prints them."""
 
 from __future__ import annotations
 
+import pytest
 from programs.simrun import lines, ok, run_source
 
 from irqlab.outcome import problem
@@ -227,3 +228,224 @@ def test_edges_closer_than_the_isrs_entry_merge_into_one() -> None:
     rises = [t for t, level in r.trace.edges(5) if level == 1]
     isr_runs = len(r.trace.handler_runs("pin5")) + len(r.trace.drops())
     assert len(rises) == 40 and isr_runs == len(rises)
+
+
+# --- timers: ports/esp32/machine_timer.c; ports/esp8266/modmachine.c (esp_timer_*)
+
+
+def test_esp32_timers_are_one_object_per_id_and_print_as_the_port_does() -> None:
+    r = ok(
+        run_source("""
+            from machine import Timer
+            t = Timer(0)
+            print(Timer(0) is t, Timer(1) is t, t)
+            t.init(mode=Timer.PERIODIC, period=10)
+            print(t)
+            Timer(1).init()  # no period: 0xffffffff ticks of tick_hz
+            print(Timer(1))
+        """)
+    )
+    assert lines(r) == [
+        "True False Timer(0, mode=ONE_SHOT, period=0)",
+        "Timer(0, mode=PERIODIC, period=10)",
+        "Timer(1, mode=PERIODIC, period=4294967295)",
+    ]
+
+
+def test_esp32_timer_value_counts_ms_since_the_last_reload() -> None:
+    r = ok(
+        run_source("""
+            import time
+            from machine import Timer
+            t = Timer(0)
+            t.init(mode=Timer.PERIODIC, period=10, callback=lambda t: None)
+            time.sleep_ms(25)
+            a = t.value()  # reloaded at 20 ms
+            t.init(mode=Timer.ONE_SHOT, period=5, callback=lambda t: None)
+            time.sleep_ms(12)
+            b = t.value()  # a one-shot counter is not reloaded: it goes on counting
+            t.deinit()
+            try:
+                t.value()
+            except ValueError as e:
+                print(a, b, e)
+        """)
+    )
+    assert lines(r) == ["5 12 timer not set"]
+
+
+def test_a_timer_with_no_callback_fails_when_it_fires_as_the_port_prints_it() -> None:
+    # machine_timer_isr_handler schedules self->callback, None included
+    r = run_source("""
+        import time
+        from machine import Timer
+        Timer(0).init(mode=Timer.ONE_SHOT, period=5)
+        time.sleep_ms(10)
+        print("still running")
+    """)
+    assert r.stdout == "TypeError: 'NoneType' object isn't callable\nstill running\n"
+
+
+def test_esp8266_timer_takes_only_its_id_and_has_no_value() -> None:
+    assert _error("from machine import Timer\nTimer(-1, period=5)", "esp8266") == (
+        "TypeError: function doesn't take keyword arguments"
+    )
+    assert _error("from machine import Timer\nTimer(-1).value()", "esp8266").startswith(
+        "AttributeError"
+    )
+    r = ok(run_source("from machine import Timer\nprint(Timer(-1) is Timer(-1))", board="esp8266"))
+    assert lines(r) == ["False"]
+
+
+def test_esp8266_hard_timer_runs_in_the_isr_with_the_heap_locked() -> None:
+    # esp_timer_cb: mp_sched_lock(); gc_lock(); the callback; an exception is printed after
+    # "uncaught exception in timer callback"
+    r = run_source(
+        """
+        import time
+        from machine import Timer
+        ran = bytearray(1)
+        def fine(t):
+            ran[0] = 1  # no allocation: fine in an ISR
+        def allocates(t):
+            x = [1, 2]
+        Timer(-1).init(mode=Timer.ONE_SHOT, period=5, callback=fine, hard=True)
+        time.sleep_ms(10)
+        Timer(-1).init(mode=Timer.ONE_SHOT, period=5, callback=allocates, hard=True)
+        time.sleep_ms(10)
+        print("ran", ran[0])
+        """,
+        board="esp8266",
+    )
+    assert r.stdout.startswith("uncaught exception in timer callback\nTraceback")
+    assert "MemoryError:\n" in r.stdout and r.stdout.endswith("ran 1\n")
+    (run, _) = r.trace.handler_runs()
+    armed = r.trace.of("timer")[0]["t_us"]
+    assert 5000 <= run.start_us - armed <= 5002  # in the ISR, at the alarm: no scheduler
+
+
+def test_machine_has_the_ports_wake_constants() -> None:
+    # ports/esp32/modmachine.h wake_type_t; ports/esp8266/modmachine.c (no SLEEP)
+    source = "import machine\nprint(machine.DEEPSLEEP, hasattr(machine, 'SLEEP'))"
+    assert lines(ok(run_source(source))) == ["4 True"]
+    assert lines(ok(run_source(source, board="esp8266"))) == ["4 False"]
+
+
+def test_a_value_of_2_to_the_30_allocates_with_the_heap_locked() -> None:
+    # py/smallint.h: a 32-bit board's small ints are 31-bit; time_ns() past 1.07 s of
+    # uptime is a long int, so making it allocates: in a strict handler, MemoryError.
+    r = run_source(
+        """
+        import time
+        from machine import Pin
+        def h(p):
+            t = time.time_ns()
+        Pin(5, Pin.IN).irq(h, Pin.IRQ_RISING)
+        time.sleep_ms(1200)
+        Pin(4, Pin.OUT).value(1)
+        time.sleep_ms(10)
+        """,
+        Scenario(seconds=2),
+        strict_isr=True,
+    )
+    (exc,) = r.trace.exceptions("handler")
+    assert (exc["type"], exc["line"]) == ("MemoryError", 5)
+
+
+# Names the ESP32 port's modules have (ports/esp32/modmachine.c, extmod/modmachine.c,
+# extmod/modtime.c, py/modmicropython.c): the simulated ones offer no name beyond these.
+PORT_NAMES = {
+    "machine": {
+        "Pin",
+        "Signal",
+        "Timer",
+        "disable_irq",
+        "enable_irq",
+        "freq",
+        "idle",
+        "lightsleep",
+        "sleep",
+        "deepsleep",
+        "reset",
+        "soft_reset",
+        "reset_cause",
+        "unique_id",
+        "wake_reason",
+        "time_pulse_us",
+        "PWRON_RESET",
+        "HARD_RESET",
+        "WDT_RESET",
+        "DEEPSLEEP_RESET",
+        "SOFT_RESET",
+        "SLEEP",
+        "DEEPSLEEP",
+        "Counter",
+        "Encoder",
+        "ADC",
+        "PWM",
+        "I2C",
+        "SPI",
+        "UART",
+        "RTC",
+        "WDT",
+        "bootloader",
+        "mem8",
+        "mem16",
+        "mem32",
+        "bitstream",
+    },
+    "time": {
+        "ticks_ms",
+        "ticks_us",
+        "ticks_cpu",
+        "ticks_add",
+        "ticks_diff",
+        "sleep",
+        "sleep_ms",
+        "sleep_us",
+        "time",
+        "time_ns",
+        "gmtime",
+        "localtime",
+        "mktime",
+    },
+    "micropython": {
+        "const",
+        "opt_level",
+        "alloc_emergency_exception_buf",
+        "mem_info",
+        "qstr_info",
+        "stack_use",
+        "heap_lock",
+        "heap_unlock",
+        "kbd_intr",
+        "schedule",
+        "RingIO",
+    },
+}
+
+
+@pytest.mark.parametrize("module", list(PORT_NAMES))
+def test_the_modules_offer_the_ports_names_and_nothing_of_the_simulator(module: str) -> None:
+    r = ok(run_source(f"import {module}\nprint(sorted({module}.__dict__))"))
+    names = {n for n in eval(lines(r)[0]) if not n.startswith("__")}
+    assert names <= PORT_NAMES[module], names - PORT_NAMES[module]
+
+
+def test_errors_read_as_the_board_prints_them() -> None:
+    # py/bc.c fun_pos_args_mismatch: NORMAL on the ESP ports ("function takes ..."), not the
+    # unix build's DETAILED ("h() takes ..."); a callback's error shows no simulator frame.
+    r = run_source("""
+        import time
+        from machine import Pin
+        def h():
+            pass
+        Pin(5, Pin.IN).irq(h)
+        Pin(4, Pin.OUT).value(1)
+        time.sleep_ms(5)
+        print("goes on")
+    """)
+    expected = "TypeError: function takes 0 positional arguments but 1 were given"
+    assert r.stdout == expected + "\ngoes on\n"
+    (exc,) = r.trace.exceptions("handler")
+    assert exc["message"] == "function takes 0 positional arguments but 1 were given"

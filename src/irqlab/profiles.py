@@ -67,12 +67,15 @@ class Profile:
     input_only: tuple[int, ...]
     timers: tuple[int, ...] | None
     timer_error: str
-    timer_kwargs: bool
+    timer_kwargs: bool  # Timer(id, mode=..., ...) configures it at once
+    timer_hard: bool  # init(hard=True) runs the callback in the timer's ISR
+    timer_value: bool  # Timer.value() exists
     irq_third: str  # irq()'s third argument: "wake" (ESP32) or "hard" (ESP8266)
     rtc_pins: tuple[int, ...]  # pins that can wake the chip from deep sleep
     freqs: tuple[int, ...]
     freq_error: str
     reset: dict[str, int]
+    wake: dict[str, int]  # the wake types machine names: SLEEP, DEEPSLEEP
     sleep_quiet_ns: int
     idle_runs_callback: bool  # machine.idle() runs one queued callback
     sleep0_runs_callback: bool  # time.sleep_ms(0) runs one queued callback
@@ -117,6 +120,8 @@ ESP32 = Profile(
     timers=(0, 1, 2, 3),
     timer_error="invalid Timer number",
     timer_kwargs=True,
+    timer_hard=False,
+    timer_value=True,
     irq_third="wake",
     rtc_pins=(0, 2, 4, 12, 13, 14, 15, 25, 26, 27, 32, 33, 34, 35, 36, 37, 38, 39),
     freqs=(20_000_000, 40_000_000, 80_000_000, 160_000_000, 240_000_000),
@@ -128,6 +133,7 @@ ESP32 = Profile(
         "DEEPSLEEP_RESET": 4,
         "SOFT_RESET": 5,
     },
+    wake={"SLEEP": 2, "DEEPSLEEP": 4},  # ports/esp32/modmachine.h wake_type_t
     # mp_hal_delay_us runs no callbacks in the last 150 us of a wait.
     sleep_quiet_ns=150_000,
     idle_runs_callback=False,
@@ -156,6 +162,8 @@ ESP8266 = Profile(
     timers=None,
     timer_error="",
     timer_kwargs=False,
+    timer_hard=True,
+    timer_value=False,
     irq_third="hard",
     rtc_pins=(),
     freqs=(80_000_000, 160_000_000),
@@ -167,6 +175,7 @@ ESP8266 = Profile(
         "DEEPSLEEP_RESET": 5,
         "HARD_RESET": 6,
     },
+    wake={"DEEPSLEEP": 4},  # ports/esp8266/modmachine.c: no SLEEP
     sleep_quiet_ns=0,
     idle_runs_callback=True,
     sleep0_runs_callback=False,

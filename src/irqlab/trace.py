@@ -63,7 +63,9 @@ def event_from_wire(record: list[Any], files: Sequence[str] = ()) -> Event:
     if names is None or len(values) not in (len(names), len(names) + 1):
         raise ValueError(f"malformed trace record {record!r}")
     event = {"t_us": int(t_us), "kind": kind, **dict(zip(names, values, strict=False))}
-    if len(values) > len(names) and "line" not in names:
+    if len(values) > len(names) and event.get("line") is None:
+        # (an exception's own traceback names its line; one raised in the board's code
+        # with the heap locked has none, and where the program was says it)
         file_id, line = divmod(int(values[-1]), LINE_BASE)
         if line and file_id < len(files):
             event["file"], event["line"] = files[file_id], line

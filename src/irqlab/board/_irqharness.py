@@ -33,6 +33,7 @@ def _install_sim(cfg, tracer):
     _irqtime._configure(cfg.get("ticks_ms_start", 0))
     tracer.clock = _irqsim.now_us
     tracer.where = _irqsim.where
+    tracer.bare = lambda e: _locked_heap_error(e) and _irqsim.emergency_buf < 52
     tracer.atomic = _irqsim.atomic
     tracer.hold = _irqsim.hold
     tracer.release = _irqsim.release
@@ -82,6 +83,10 @@ def _install_asyncio(tracer):
     sys.modules["select"] = select
     sys.modules["uselect"] = select
     sys.modules["_asyncio"] = _irqtrace.public(_irqasyncio)
+
+
+def _locked_heap_error(e):
+    return isinstance(e, MemoryError) and e.args == ("memory allocation failed, heap is locked",)
 
 
 def _stop_sim(tracer, sim):
@@ -178,7 +183,7 @@ def run_program(cfg, tracer):
             tracer.hold()  # the program is over: the board's code from here on
         g = None
         tracer.exception(e, "main")
-        tracer.emit("out", _irqtrace.format_exception(e))
+        tracer.emit("out", _irqtrace.format_exception(e, tracer.bare(e)))
         return 1
 
 

@@ -35,7 +35,7 @@ def relock_heap(n):
 
 # What the program did, at a line of its own: these records end with where it was
 # (for "enter", where the program was when the handler started).
-_AT = ("enter", "leave", "print", "write", "irq", "timer", "sleep", "mask", "unmask")
+_AT = ("enter", "leave", "print", "write", "irq", "timer", "sleep", "mask", "unmask", "exc")
 
 
 class Tracer:
@@ -54,6 +54,9 @@ class Tracer:
         self.heap_lock = micropython.heap_lock  # the board's (the sim keeps count)
         self.heap_unlock = micropython.heap_unlock
         self.where = None  # the sim: where the program is, file id * 1_000_000 + line
+        # the sim: whether an exception prints without its message, as a board prints a
+        # MemoryError raised with the heap locked before alloc_emergency_exception_buf()
+        self.bare = lambda exc: False
         self.atomic = None  # the sim: atomic(f, fast) makes an API call atomic and free
 
     def _enter(self):
@@ -97,7 +100,7 @@ class Tracer:
         if exc is not self.traced:
             self.exception(exc, "callback")
         self.traced = None
-        self.emit("out", format_exception(exc))
+        self.emit("out", format_exception(exc, self.bare(exc)))
         self._leave(locked)
 
     def stats(self, high_water):
@@ -121,7 +124,7 @@ class Tracer:
     def exception(self, exc, where):
         locked = self._enter()
         path, line = where_raised(exc)
-        msg = str(exc) if exc.args else ""
+        msg = as_the_board_says(str(exc)) if exc.args and not self.bare(exc) else ""
         self.emit("exc", type(exc).__name__, msg, path, line, where)
         self._leave(locked)
 
@@ -129,13 +132,29 @@ class Tracer:
         self.emit("end", reason, exit)
 
 
-def format_exception(exc):
+def as_the_board_says(text):
+    # The unix port reports errors in MICROPY_ERROR_REPORTING_DETAILED, the ESP ports in
+    # NORMAL: the one message that differs is py/bc.c fun_pos_args_mismatch's.
+    i = text.find("() takes ")
+    if i > 0 and " positional arguments but " in text:
+        j = text.rfind(" ", 0, i) + 1  # after "TypeError: ", or 0
+        return text[:j] + "function takes " + text[i + 9 :]
+    return text
+
+
+def format_exception(exc, bare=False):
     import io
 
     buf = io.StringIO()
     sys.print_exception(exc, buf)
-    lines = buf.getvalue().split("\n")
-    return "\n".join([ln for ln in lines if "_irq" not in ln])
+    lines = [as_the_board_says(ln) for ln in buf.getvalue().split("\n") if "_irq" not in ln]
+    if len(lines) > 1 and lines[0].startswith("Traceback") and not lines[1].startswith("  "):
+        lines = lines[1:]  # only the board's frames: the port prints no header then
+    if bare:
+        lines = [
+            type(exc).__name__ + ":" if ln.startswith(type(exc).__name__) else ln for ln in lines
+        ]
+    return "\n".join(lines)
 
 
 def where_raised(exc):
@@ -266,14 +285,24 @@ def traced_machine(base, tr):
             setattr(Pin, key, getattr(base.Pin, key))
 
     class Timer:
+        # One proxy per board timer: where the board keeps one object per id (ESP32),
+        # Timer(0) is Timer(0) here too.
+        _proxies = {}
+
+        def __new__(cls, id, *args, **kwargs):
+            b = base.Timer(id)
+            t = Timer._proxies.get(b)
+            if t is None:
+                t = object.__new__(cls)
+                Timer._proxies[b] = t
+                timers[t] = b
+            return t
+
         def __init__(self, id, *args, **kwargs):
             self._id = id
-            if not (args or kwargs):
-                timers[self] = base.Timer(id)
-                return
-            cb = kwargs.get("callback")
-            timers[self] = base.Timer(id, *args, **self._wrapped(kwargs))
-            self._started(kwargs, cb)
+            if args or kwargs:  # on the ESP8266 a TypeError: Timer(-1) takes only the id
+                base.Timer(id, *args, **self._wrapped(kwargs))
+                self._started(kwargs, kwargs.get("callback"))
 
         def _wrapped(self, kwargs):
             cb = kwargs.get("callback")
@@ -323,14 +352,17 @@ def traced_machine(base, tr):
     m.disable_irq = disable_irq
     m.enable_irq = enable_irq
     if tr.hold is not None:
-        guard_all(tr, m, (Pin, Timer, IRQ, base.Signal, base.IRQ))
+        guard_all(tr, m, (Pin, Timer, IRQ, base.Signal, base._IRQ))
     return m
 
 
 def _copy_api(base, to):
     # The module's public API, no more: not its private names, not the modules it
     # imported (on the sim, those lead to the simulator).
-    for key in dir(base):
+    # (MicroPython's dir() of a module can miss names set through globals(): its
+    # __dict__ has them all.)
+    names = base.__dict__ if hasattr(base, "__dict__") else dir(base)
+    for key in list(names):
         v = getattr(base, key)
         if not key.startswith("_") and type(v) is not type(sys):
             setattr(to, key, v)

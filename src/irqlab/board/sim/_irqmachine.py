@@ -12,7 +12,7 @@ def _charge():
     _sim.charge(_sim.C_CALL)
 
 
-class IRQ:
+class _IRQ:
     # What pin.irq() returns on the port (ports/esp32/machine_pin.c machine_pin_irq_type):
     # trigger() reads the pin's interrupt type, trigger(new) sets it and returns the old
     # one; calling it runs the GPIO ISR's work by hand: the handler is scheduled.
@@ -54,7 +54,7 @@ class Pin:
             pin.out = 0
             pin._handler = None
             pin._trigger = 0
-            pin._irq = IRQ(pin)
+            pin._irq = _IRQ(pin)
             Pin._table[id] = pin
         return pin
 
@@ -198,78 +198,107 @@ class Signal:
 
 
 class Timer:
+    # ESP32: four hardware timers, one object per id (ports/esp32/machine_timer.c);
+    # ESP8266: any id, each Timer(-1) a new software timer (ports/esp8266/modmachine.c).
     ONE_SHOT = 0
     PERIODIC = 1
+    _table = {}
+
+    def __new__(cls, id, *args, **kwargs):
+        if _P["timers"] is None:
+            t = object.__new__(cls)
+            t._setup(id)
+            return t
+        if id not in _P["timers"]:
+            raise ValueError(_P["timer_error"])
+        t = Timer._table.get(id)
+        if t is None:
+            t = object.__new__(cls)
+            t._setup(id)
+            Timer._table[id] = t
+        return t
+
+    def _setup(self, id):
+        self._id = id
+        self._armed = False  # an alarm is coming
+        self._set = False  # init() ran and deinit() has not: value() can be read
+        self._callback = None
+        self._mode = Timer.ONE_SHOT
+        self._period = 0
+        self._hard = False
+        self._start = 0
+        self.due = 0
 
     def __init__(self, id, *args, **kwargs):
         _charge()
-        ids = _P["timers"]
-        if ids is not None and id not in ids:
-            raise ValueError(_P["timer_error"])
-        if not _P["timer_kwargs"] and (args or kwargs):
+        if not _P["timer_kwargs"] and kwargs:  # py/argcheck.c mp_arg_check_num
+            raise TypeError("function doesn't take keyword arguments")
+        if not _P["timer_kwargs"] and args:
             raise TypeError(
                 "function takes 1 positional arguments but %d were given" % (1 + len(args))
             )
-        self._id = id
-        self._armed = False
-        self._callback = None
-        self.due = 0
         if args or kwargs:
             self.init(*args, **kwargs)
 
     def __repr__(self):
-        if not self._armed:
-            return "Timer(%d; alarm_en=0, auto_reload=0, counter_en=0)" % self._id
-        return "Timer(%d; alarm_en=1, auto_reload=%d, counter_en=1)" % (
-            self._id,
-            self._mode == Timer.PERIODIC,
-        )
+        if _P["timers"] is None:
+            return "Timer(3ffe%04x)" % (id(self) & 0xFFF0)
+        mode = "PERIODIC" if self._mode == Timer.PERIODIC else "ONE_SHOT"
+        return "Timer(%d, mode=%s, period=%d)" % (self._id, mode, self._period // 1_000_000)
 
-    def init(self, *, mode=1, period=-1, tick_hz=1000, freq=None, callback=None, hard=None):
+    def init(
+        self, *, mode=1, callback=None, period=0xFFFFFFFF, tick_hz=1000, freq=None, hard=False
+    ):
+        # The port's defaults: a period of 0xffffffff ticks of tick_hz when none is given.
         _charge()
-        if hard:
-            raise ValueError("hard Timers are not implemented")
         self.deinit()
+        if hard and not _P["timer_hard"]:
+            raise ValueError("hard Timers are not implemented")
         if freq is not None:
-            if freq <= 0:
-                raise ValueError("period too small")
             period_ns = int(1_000_000_000 / freq)
-        elif period >= 0:
-            period_ns = int(period * 1_000_000_000 // tick_hz)
         else:
-            raise ValueError("period not set")
+            period_ns = period * 1_000_000_000 // tick_hz
         self._mode = mode
         self._period = period_ns if period_ns > 0 else 1
         self._callback = callback
+        self._hard = bool(hard)
         self._start = _sim.now
         self.due = _sim.now + self._period
         self._armed = True
+        self._set = True
         _sim.timers.append(self)
         _sim._plan()
 
     def deinit(self):
+        self._set = False
         if self._armed:
             self._armed = False
             _sim.timers.remove(self)
             _sim._plan()
 
     def value(self):
+        # ms since the counter was last reloaded (each alarm of a periodic timer)
         _charge()
-        if not self._armed:
+        if not _P["timer_value"]:
+            raise AttributeError("'Timer' object has no attribute 'value'")
+        if not self._set:
             raise ValueError("timer not set")
         return (_sim.now - self._start) // 1_000_000
 
     def fire(self):
         if self._mode == Timer.PERIODIC:
+            self._start = self.due
             self.due += self._period
         else:
-            self.deinit()
-        if self._callback is not None:
+            self._armed = False
+            _sim.timers.remove(self)
+        if self._hard:
+            _sim.isr_call(self._callback, self)
+        else:  # the ISR schedules it, None too: calling None fails when it runs
             _sim.fire(self, self._callback, self)
 
     def refire(self):
-        if self._callback is not None:
-            _sim.enqueue(self._callback, self, self)
+        _sim.enqueue(self._callback, self, self)
 
     def trace_name(self):
         return "timer%d" % self._id
@@ -313,6 +342,8 @@ def unique_id():
 
 for _name in ("PWRON_RESET", "HARD_RESET", "WDT_RESET", "DEEPSLEEP_RESET", "SOFT_RESET"):
     globals()[_name] = _P["reset"][_name]
+for _name, _value in _P["wake"].items():  # machine.SLEEP, machine.DEEPSLEEP
+    globals()[_name] = _value
 
 
 def reset_cause():

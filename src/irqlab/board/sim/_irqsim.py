@@ -37,6 +37,7 @@ masked = 0  # > 0 between disable_irq() and the matching enable_irq()
 iwdt_due = 0  # masked since this long: the interrupt watchdog resets the board then
 latched = []  # IRQ sources that fired while masked (one latch per source)
 halted = False
+emergency_buf = 0  # micropython.alloc_emergency_exception_buf(size): size
 
 # The world comes from the host a window at a time (irqlab.feed): the edges up to
 # `horizon`, never more than LOOKAHEAD (1 ms) past the later of the clock and the
@@ -463,25 +464,44 @@ def _push(func, arg):
 def _run_one():
     # One queued callback, as mp_sched_run_pending runs it: protected, with the
     # scheduler locked. Its own code is the program's: its calls cost time.
-    global in_cb, busy, q_head, q_len
+    global q_head, q_len
     func = q_func[q_head]
     arg = q_arg[q_head]
     q_func[q_head] = None
     q_arg[q_head] = None
     q_head = (q_head + 1) % depth
     q_len -= 1
+    charge(C_IRQ)
+    _call(func, arg, None)
+
+
+def isr_call(func, arg):
+    # A hard callback (ESP8266 Timer(hard=True)): run in the timer's ISR, with the
+    # scheduler and the heap locked; an exception is printed after a line of its own
+    # (ports/esp8266/modmachine.c esp_timer_cb).
+    global heap_depth
+    heap_depth += 1
+    _call(func, arg, "uncaught exception in timer callback\n")
+    heap_depth -= 1
+
+
+def _call(func, arg, banner):
+    # The program's code, called by the board with the scheduler locked: its heap lock
+    # holds, and an exception is printed and swallowed.
+    global in_cb, busy
     # in_cb first: _lock_real has a loop, whose pending check would run the tick,
     # and the tick would start the next callback inside this one.
     in_cb += 1
     saved = busy
     busy = 0
-    _lock_real()  # the program's own code: its heap lock holds
-    charge(C_IRQ)
+    _lock_real()
     try:
         func(arg)
     except BaseException as e:  # the port prints it and carries on
         busy = 1
         _unlock_real()
+        if banner:
+            tracer.emit("out", banner)
         tracer.callback_error(e)
     in_cb -= 1
     busy = saved

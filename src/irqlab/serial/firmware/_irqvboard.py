@@ -184,7 +184,11 @@ def boot(path):
 
     _irqtime._configure(0)
     if hasattr(_irqsim, "hold"):
-        _guard_all(_irqsim, _irqmachine, (_irqmachine.Pin, _irqmachine.Timer, _irqmachine.Signal))
+        _guard_all(
+            _irqsim,
+            _irqmachine,
+            (_irqmachine.Pin, _irqmachine.Timer, _irqmachine.Signal, _irqmachine._IRQ),
+        )
         _guard_all(_irqsim, _irqtime, ())
     sys.modules["machine"] = _irqmachine
     sys.modules["time"] = _irqtime
