@@ -18,6 +18,7 @@ import textwrap
 import time
 from pathlib import Path
 
+from irqlab.instrument import instrument
 from irqlab.profiles import ESP32
 from irqlab.runner import Run, micropython_command, run
 from irqlab.scenario import Button, Press, Scenario
@@ -129,6 +130,15 @@ def bare_port_ratio(repeat: int) -> None:
     )
 
 
+def instrumenting() -> None:
+    """The host's share of a run: instrumenting a program at MicroPython's size limit."""
+    line = "x = 1; y = x + 2  # a comment\nif y:\n    z = [i for i in range(3)]\n"
+    source = line * (256 * 1024 // len(line) + 1)
+    t = time.monotonic()
+    instrument(source)
+    print(f"instrumenting a 256 KiB program: {time.monotonic() - t:.2f} s")
+
+
 def _timed(argv: list[str]) -> float:
     t = time.monotonic()
     subprocess.run(argv, check=True, capture_output=True)
@@ -185,6 +195,7 @@ def main() -> None:
     speed("sleep-paced", SLEEP_PACED, repeat=5)
     speed("busy-polling", BUSY_POLLING, repeat=1)
     bare_port_ratio(repeat=3)
+    instrumenting()
     startup()
     cost_model()
 

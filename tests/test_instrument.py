@@ -8,7 +8,6 @@ import gc
 import re
 import subprocess
 import sys
-import time
 import types
 from pathlib import Path
 
@@ -685,19 +684,13 @@ def test_unparsable_source_gives_none(source: str) -> None:
         assert instrument(source) is not None
 
 
-def test_256_kib_in_well_under_a_second() -> None:
-    # Typically 0.3 s, most of it ast.parse; inserting into the whole text once per statement
-    # (quadratic) takes about 2 s.
+def test_a_256_kib_program_is_instrumented_whole() -> None:
+    # How long it takes is bench/sim_speed.py's to say (typically 0.3 s): not a test's.
     chunk = CORPUS["layout"] + CORPUS["exceptions"] + "x = 1; " * 200 + "y = 2\n"
     source = chunk * (256 * 1024 // len(chunk) + 1)
     assert len(source) >= 256 * 1024
-    timings = []
-    for _ in range(3):  # the best of three, as the machine may be busy with other tests
-        start = time.perf_counter()
-        out = _instrumented(source)
-        timings.append(time.perf_counter() - start)
+    out = _instrumented(source)
     assert PREFIX.sub("", out) == source
-    assert min(timings) < 0.75, timings
 
 
 def test_the_garbage_collector_is_left_as_it_was() -> None:

@@ -134,7 +134,7 @@ def test_a_handler_stuck_inside_one_call_hits_the_runner_timeout() -> None:
         timeout_s=1.0,
     )
     assert r.stopped == "timeout"
-    assert 1.0 <= r.wall_s < 5
+    assert r.extra["interrupted"] == "time limit"
     message = problem(r)
     assert message is not None and "handler for pin5" in message and "never returned" in message
 

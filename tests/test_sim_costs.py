@@ -94,7 +94,7 @@ def test_a_handler_whose_clock_stopped_is_reported_with_its_line() -> None:
         """,
         timeout_s=30,
     )
-    assert r.stopped == "timeout" and r.wall_s < 15  # the stall is noticed, not the limit
+    assert r.stopped == "timeout" and r.extra["interrupted"] == "stalled"  # not the limit
     message = problem(r)
     assert message is not None
     assert message.startswith("the handler for pin5 started at 0.000 s and never returned")

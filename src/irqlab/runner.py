@@ -31,7 +31,7 @@ HARNESS = BOARD_DIR / "_irqharness.py"
 HEAP = "256K"  # an ESP32 without PSRAM gives a program about this much, with the harness
 MAX_PRINTED = 200_000  # what a program may print before the run is stopped
 MAX_RAW = 1_000_000  # bytes of other output the host reads before it stops the run
-STALL_S = 5.0  # real seconds without a word from the board: its clock has stopped
+STALL_S = 5.0  # CPU seconds the board spends without a word: its clock has stopped
 GRACE_S = 1.0  # after a Ctrl-C, how long the board has to say where it was
 
 
@@ -50,7 +50,8 @@ class Run:
     stderr: str = ""
     wall_s: float = 0.0
     # What only the sim can measure: queue_high_water (most callbacks queued at once),
-    # longest_masked_us (longest stretch between disable_irq and enable_irq).
+    # longest_masked_us (longest stretch between disable_irq and enable_irq); and why the
+    # host interrupted the board, if it did: interrupted ("stalled" or "time limit").
     extra: dict[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
@@ -251,13 +252,15 @@ def _write_all(fd: int, data: bytes) -> None:
 def _pump(proc: subprocess.Popen[bytes], stream: _Stream, limit_s: float) -> str:
     """Read the board until it ends, misbehaves or runs out of time; the process is gone after.
 
-    A board whose clock has stopped (STALL_S of real time without a word: a handler in an
-    endless loop, a main program stuck in one C call) or that has run out of time gets a
-    Ctrl-C, as a person at a board would press it: the KeyboardInterrupt then names the line
-    it was stuck at. GRACE_S later it is stopped for good."""
+    A board whose clock has stopped (STALL_S of its own CPU time without a word: a handler
+    in an endless loop, a main program stuck in one C call; CPU time, so that a busy host
+    does not count) or that has run out of time gets a Ctrl-C, as a person at a board
+    would press it: the KeyboardInterrupt then names the line it was stuck at. GRACE_S
+    later it is stopped for good."""
     assert proc.stdout is not None and proc.stderr is not None
     deadline = time.monotonic() + limit_s
     interrupted = False
+    quiet_from: float | None = None  # the board's CPU time when it last went quiet
     sel = selectors.DefaultSelector()
     sel.register(proc.stdout, selectors.EVENT_READ, "out")
     sel.register(proc.stderr, selectors.EVENT_READ, "err")
@@ -265,7 +268,15 @@ def _pump(proc: subprocess.Popen[bytes], stream: _Stream, limit_s: float) -> str
     try:
         while sel.get_map():
             now = time.monotonic()
-            if not interrupted and (now >= deadline or now - stream.heard >= STALL_S):
+            stalled = False
+            if now - stream.heard < 0.5:
+                quiet_from = None
+            elif quiet_from is None:
+                quiet_from = _cpu_s(proc.pid)
+            else:
+                stalled = _cpu_s(proc.pid) - quiet_from >= STALL_S
+            if not interrupted and (now >= deadline or stalled):
+                stream.stats["interrupted"] = "stalled" if stalled else "time limit"
                 _interrupt(proc.pid)
                 interrupted, deadline = True, now + GRACE_S
             elif interrupted and now >= deadline:
@@ -298,6 +309,18 @@ def _interrupt(pid: int) -> None:
     for p in [pid, *_descendants(pid)]:
         with contextlib.suppress(OSError):
             os.kill(p, signal.SIGINT)
+
+
+def _cpu_s(pid: int) -> float:
+    """CPU seconds used by `pid` and what it started (0 where /proc can't tell)."""
+    total = 0
+    for p in [pid, *_descendants(pid)]:
+        try:
+            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15)
+    return total / os.sysconf("SC_CLK_TCK")
 
 
 def _descendants(pid: int) -> list[int]:

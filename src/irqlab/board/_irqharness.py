@@ -34,7 +34,6 @@ def _install_sim(cfg, tracer):
     tracer.clock = _irqsim.now_us
     tracer.where = _irqsim.where
     tracer.bare = lambda e: _locked_heap_error(e) and _irqsim.emergency_buf < 52
-    tracer.atomic = _irqsim.atomic
     tracer.hold = _irqsim.hold
     tracer.release = _irqsim.release
     tracer.strict = cfg.get("strict_isr", False)

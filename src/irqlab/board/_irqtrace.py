@@ -12,6 +12,7 @@ import micropython
 
 _write = sys.stdout.write
 _NO = object()  # "argument not given", without a *args tuple
+_object_id = id  # (Pin and Timer take an argument named id)
 
 
 def unlock_heap():
@@ -57,7 +58,6 @@ class Tracer:
         # the sim: whether an exception prints without its message, as a board prints a
         # MemoryError raised with the heap locked before alloc_emergency_exception_buf()
         self.bare = lambda exc: False
-        self.atomic = None  # the sim: atomic(f, fast) makes an API call atomic and free
 
     def _enter(self):
         # The tracer's own work: free on the sim, and done with the heap unlocked.
@@ -291,10 +291,10 @@ def traced_machine(base, tr):
 
         def __new__(cls, id, *args, **kwargs):
             b = base.Timer(id)
-            t = Timer._proxies.get(b)
+            t = Timer._proxies.get(_object_id(b))
             if t is None:
                 t = object.__new__(cls)
-                Timer._proxies[b] = t
+                Timer._proxies[_object_id(b)] = t  # by id(): no board object in reach
                 timers[t] = b
             return t
 
@@ -356,13 +356,16 @@ def traced_machine(base, tr):
     return m
 
 
+def _names(obj):
+    # MicroPython's dir() of a module can miss names set through globals(): __dict__
+    # has them all.
+    return list(obj.__dict__ if hasattr(obj, "__dict__") else dir(obj))
+
+
 def _copy_api(base, to):
     # The module's public API, no more: not its private names, not the modules it
     # imported (on the sim, those lead to the simulator).
-    # (MicroPython's dir() of a module can miss names set through globals(): its
-    # __dict__ has them all.)
-    names = base.__dict__ if hasattr(base, "__dict__") else dir(base)
-    for key in list(names):
+    for key in _names(base):
         v = getattr(base, key)
         if not key.startswith("_") and type(v) is not type(sys):
             setattr(to, key, v)
@@ -444,8 +447,7 @@ def guard(tr, f, fast=False):
     # and, like the port's C, working when the program locked the heap (hold() lifts
     # the lock). `fast` ones take at most 3 positional arguments and allocate nothing
     # to be called.
-    if tr.atomic is not None:  # the sim makes its own calls atomic, faster
-        return tr.atomic(f, fast)
+    # (The simulator stays in this closure: a wrapper's __globals__ are this module's.)
     hold = tr.hold
     release = tr.release
     if fast:
@@ -492,16 +494,25 @@ def _is_function(f):
     return type(f) in _CODE_TYPES
 
 
-_UNGUARDED = ("heap_lock", "heap_unlock")  # they act on the program's side
+_UNGUARDED = ("heap_lock", "heap_unlock")  # they act on the program's side: forwarded
+
+
+def _forward(f):
+    # A plain call, from a closure: the program reaches the function, not its module.
+    def forward(a=_NO):
+        return f() if a is _NO else f(a)
+
+    return forward
 
 
 def guard_all(tr, module, classes=()):
-    for key in dir(module):
+    for key in _names(module):
         f = getattr(module, key)
-        if not key.startswith("_") and key not in _UNGUARDED and _is_function(f):
-            setattr(module, key, guard(tr, f, key != "Signal"))
+        if key.startswith("_") or not _is_function(f):
+            continue
+        setattr(module, key, _forward(f) if key in _UNGUARDED else guard(tr, f, key != "Signal"))
     for cls in classes:
-        for key in dir(cls):
+        for key in _names(cls):
             if key.startswith("__") and key not in ("__init__", "__call__", "__repr__"):
                 continue
             f = cls.__dict__.get(key)

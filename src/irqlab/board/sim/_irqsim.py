@@ -210,47 +210,6 @@ def release():
     _rearm[armed | (busy != 0) | (in_cb != 0)]()
 
 
-_NO = object()  # "argument not given", without a *args tuple
-
-
-def atomic(f, fast):
-    # A call into the board's API: the port's C, so atomic (no callback inside), free
-    # but for what it charges itself, and working with the program's heap lock lifted.
-    # hold() and release(), inlined: this is the hot path of every polling loop.
-    # `fast` ones take at most 3 positional arguments, and allocate nothing to be called.
-    if not fast:
-
-        def call(*args, **kwargs):
-            hold()
-            try:
-                return f(*args, **kwargs)
-            finally:
-                release()
-
-        return call
-
-    def call_fast(a=_NO, b=_NO, c=_NO):
-        global busy
-        busy += 1
-        if heap_real:
-            _unlock_real()
-        try:
-            if a is _NO:
-                return f()
-            if b is _NO:
-                return f(a)
-            if c is _NO:
-                return f(a, b)
-            return f(a, b, c)
-        finally:
-            if busy == 1 and heap_real != heap_depth:
-                _lock_real()
-            busy -= 1
-            _rearm[armed | (busy != 0) | (in_cb != 0)]()
-
-    return call_fast
-
-
 # The program's heap lock: heap_depth is what the program asked for; heap_real is
 # how deep the real heap is locked now (0 while the board's own code runs).
 heap_depth = 0
