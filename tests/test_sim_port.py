@@ -8,7 +8,7 @@ import pytest
 from programs.simrun import lines, ok, run_source
 
 from irqlab.outcome import problem
-from irqlab.scenario import Scenario, SquareWave
+from irqlab.scenario import Button, Press, Scenario, SquareWave
 
 # --- masking: ports/esp32/mphalport.h mp_begin_atomic_section / mp_end_atomic_section;
 # --- ports/esp8266/xtirq.h disable_irq (rsil 15) / enable_irq (wsr ps)
@@ -449,3 +449,26 @@ def test_errors_read_as_the_board_prints_them() -> None:
     assert r.stdout == expected + "\ngoes on\n"
     (exc,) = r.trace.exceptions("handler")
     assert exc["message"] == "function takes 0 positional arguments but 1 were given"
+
+
+def test_time_pulse_us_times_a_pulse_and_says_minus_2_or_minus_1_on_a_timeout() -> None:
+    # extmod/machine_pulse.c machine_time_pulse_us: -2 if the level never came, -1 if the
+    # pulse did not end, each within timeout_us; a C loop, so no callback runs inside.
+    scenario = Scenario(
+        world=(Button(pin=5),), timeline=(Press(at=0.1, hold=0.05), Press(at=0.3, hold=0.2))
+    )
+    r = ok(
+        run_source(
+            """
+            import machine
+            from machine import Pin
+            button = Pin(5, Pin.IN)
+            never = machine.time_pulse_us(button, 0, 1000)
+            pulse = machine.time_pulse_us(button, 0, 200_000)
+            too_long = machine.time_pulse_us(button, 0, 150_000)
+            print(never, pulse, too_long)
+            """,
+            scenario,
+        )
+    )
+    assert lines(r) == ["-2 50000 -1"]

@@ -341,6 +341,11 @@ def traced_machine(base, tr):
         tr.emit("unmask")
         base.enable_irq(state)
 
+    def time_pulse_us(pin, pulse_level, timeout_us=1000000):
+        # The board's function takes the board's pin, not this proxy.
+        p = pins[pin._id] if isinstance(pin, Pin) else pin
+        return base.time_pulse_us(p, pulse_level, timeout_us)
+
     def Signal(pin, *args, invert=False):
         if not isinstance(pin, Pin):
             pin = Pin(pin, *args)
@@ -349,6 +354,8 @@ def traced_machine(base, tr):
     m.Pin = Pin
     m.Timer = Timer
     m.Signal = Signal
+    if hasattr(base, "time_pulse_us"):
+        m.time_pulse_us = time_pulse_us
     m.disable_irq = disable_irq
     m.enable_irq = enable_irq
     if tr.hold is not None:

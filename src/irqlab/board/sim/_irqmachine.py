@@ -304,6 +304,22 @@ class Timer:
         return "timer%d" % self._id
 
 
+def time_pulse_us(pin, pulse_level, timeout_us=1000000):
+    # extmod/machine_pulse.c: wait (up to timeout_us) for the pin to reach pulse_level,
+    # then time how long it stays there (up to timeout_us again); -2 if it never came,
+    # -1 if it did not end. A C loop: the world moves, no callback runs.
+    _charge()
+    pid = pin._id
+    level = 1 if pulse_level else 0
+    timeout = timeout_us * 1000
+    if not _sim.spin_ns(timeout, lambda: _sim.level_of(pid) == level):
+        return -2
+    start = _sim.now
+    if not _sim.spin_ns(timeout, lambda: _sim.level_of(pid) != level):
+        return -1
+    return (_sim.now - start) // 1000
+
+
 def disable_irq():
     _charge()
     return _sim.mask()

@@ -537,6 +537,25 @@ def sleep_ns(ns, callbacks=True):
     waiting_until = outer
 
 
+def spin_ns(ns, ready):
+    # A C loop that polls until ready() (machine.time_pulse_us): time passes and the
+    # world's edges come (their ISRs run), but no callback runs: there is no pending
+    # check in C. True when ready, False after `ns`.
+    global now
+    sync()
+    target = now + ns
+    while not halted:
+        if now >= next_due:
+            _deliver()
+            continue
+        if ready():
+            return True
+        if now >= target:
+            return False
+        now = next_due if next_due < target else target
+    return False
+
+
 def wait_ns(ns, ready):
     # select.poll's wait: each pass runs one pending callback, then asks ready();
     # True as soon as it says so, False once `ns` have passed (ns < 0: no limit, so
