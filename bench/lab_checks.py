@@ -14,7 +14,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from irqlab.commands.check import check
+from irqlab.checking import check_program as check
 from irqlab.course import Lab, load_course
 
 GOAL_S = 1.5

@@ -1,4 +1,4 @@
-"""Lab 2, the interrupt flag: the checks.
+"""Lab 2, the interrupt flag: the checks, and the figures of the lab's page.
 
 APPROACHES: nine approaches over 11 s, 770 ms apart (start to start): 20 ms ones (shorter
 than slow_job(), so only an interrupt sees them), an 80 ms, a 0.5 s and a 3 s one, after a
@@ -10,23 +10,41 @@ from __future__ import annotations
 
 import pytest
 
-from irqlab.checks import fail, fail_if_broken, requires
-from irqlab.labkit import (
-    answers,
+from irqlab.checks import (
+    Answer,
+    Replies,
+    Reply,
     around,
+    expect_irq,
+    expect_nothing_before_first,
+    expect_on_time,
+    expect_one_each,
+    expect_quiet_handlers,
+    expect_short_handlers,
+    fail,
+    fail_if_broken,
     moments,
     msec,
     plural,
-    printed,
-    require_irq,
-    require_nothing_before_first,
-    require_quiet_handlers,
-    require_short_handlers,
+    requires,
     sec,
 )
+from irqlab.pagefigures import (
+    Figure,
+    LabRuns,
+    claim,
+    handler_lags,
+    handler_lengths,
+    ms,
+    ms_span,
+    timing,
+    us_span,
+    window,
+)
+from irqlab.runner import Run
 from irqlab.scenario import Led, Press, Scenario, Sensor
 
-ALERT = r"Alert!!!"
+ALERT = Reply(r"Alert!!!", name="Alert!!!", noun="approach")
 SENSOR, LED = 5, 2
 IRQ_RISING = 1  # the same value on the ESP32 and the ESP8266
 HANDLER_LIMIT_US = 500
@@ -70,121 +88,159 @@ DEMO = APPROACHES
 
 
 @pytest.mark.task(1)
-def test_runs(board):
+def test_runs(bench):
     """the program runs without an error"""
-    fail_if_broken(board.run(APPROACHES))
+    fail_if_broken(bench.run(APPROACHES))
 
 
 @pytest.mark.task(1)
-@requires("test_runs")
-def test_irq_on_rising_edge(board):
+@requires(test_runs)
+def test_irq_on_rising_edge(bench):
     """an IRQ on GPIO5 calls a handler on each rising edge"""
-    require_irq(board.run(APPROACHES), SENSOR, IRQ_RISING, "Pin.IRQ_RISING")
+    expect_irq(bench.run(APPROACHES), SENSOR, IRQ_RISING, "Pin.IRQ_RISING")
 
 
 @pytest.mark.task(1)
-@requires("test_irq_on_rising_edge")
-def test_handler_does_not_print_or_sleep(board):
+@requires(test_irq_on_rising_edge)
+def test_handler_does_not_print_or_sleep(bench):
     """the handler only records: it does not print or sleep"""
-    require_quiet_handlers(board.run(APPROACHES))
+    expect_quiet_handlers(bench.run(APPROACHES))
 
 
 @pytest.mark.task(1)
-@requires("test_irq_on_rising_edge")
-def test_handler_returns_within_half_a_ms(board):
+@requires(test_irq_on_rising_edge)
+def test_handler_returns_within_half_a_ms(bench):
     """the handler returns within 0.5 ms"""
-    require_short_handlers(board.run(APPROACHES), HANDLER_LIMIT_US)
+    expect_short_handlers(bench.run(APPROACHES), HANDLER_LIMIT_US)
 
 
 @pytest.mark.task(2)
-@requires("test_runs")
-def test_one_alert_per_approach(board):
+@requires(test_runs)
+def test_one_alert_per_approach(bench):
     """each approach gives one Alert!!!, a 3 s approach too, and no approach gives none"""
-    run = board.run(APPROACHES)
-    lines = run.trace.lines(ALERT)
-    require_nothing_before_first(
-        run,
-        lines,
-        lambda early: (
-            f"Alert!!! was printed at {moments([ln.t_us for ln in early])}, before "
-            "anything came near the sensor"
-        ),
-        expected="no Alert!!! without an approach",
-        seen_word="line",
-    )
-    for a in answers(run, lines):
-        if len(a.lines) != 1:
-            seen = [ln.t_us for ln in a.lines]
-            fail(
-                f"{a.describe('approach')} gave {plural(len(seen), 'Alert!!! line')}"
-                + (f", at {moments(seen)}" if seen else "")
-                + "; expected one",
-                expected="1 Alert!!!",
-                seen=plural(len(seen), "line"),
-                at_us=seen[1] if len(seen) > 1 else a.start_us,
-                window=a.window,
-                run=run,
-            )
+    replies = ALERT.match(bench.run(APPROACHES))
+    expect_nothing_before_first(replies, why="nothing had come near the sensor")
+    expect_one_each(replies)
 
 
 @pytest.mark.task(2)
-@requires("test_runs")
-def test_alert_within_400_ms(board):
+@requires(test_runs)
+def test_alert_within_400_ms(bench):
     """every approach, even a 20 ms one during slow_job(), gets its Alert!!! within 400 ms"""
-    run = board.run(APPROACHES)
-    lines = run.trace.lines(ALERT)
-    all_answers = answers(run, lines)
-    late = [a for a in all_answers if a.delay_us is None or a.delay_us > LATENCY_US]
-    if not late:
-        return
-    a = late[0]
-    summary = f"{len(all_answers) - len(late)} of {len(all_answers)} approaches were on time"
-    seen = "no Alert!!!" if a.delay_us is None else f"after {msec(a.delay_us)}"
-    fail(
-        f"{a.describe('approach')} got {seen}; {printed(lines, 'Alert!!!')} ({summary})",
-        expected="Alert!!! within 400 ms",
-        seen=seen,
-        at_us=a.start_us,
-        window=around(a.start_us, run, 350_000, 650_000),
-        run=run,
-    )
+    expect_on_time(ALERT.match(bench.run(APPROACHES)), LATENCY_US)
 
 
 @pytest.mark.task(3)
-@requires("test_runs")
-def test_two_approaches_in_one_slow_job_give_two_alerts(board):
+@requires(test_runs)
+def test_two_approaches_in_one_slow_job_give_two_alerts(bench):
     """two approaches during the same slow_job() give two Alert!!! lines"""
-    run = board.run(PAIRS)
-    lines = run.trace.lines(ALERT)
-    jobs = [t for t, _ in run.trace.writes(LED)]  # slow_job() toggles the LED as it starts
-    for first, second, window in _pairs(run):
-        got = [ln.t_us for ln in lines if window[0] <= ln.t_us < window[1]]
+    replies = ALERT.match(bench.run(PAIRS))
+    jobs = [t for t, _ in replies.run.trace.writes(LED)]  # slow_job() toggles the LED first
+    for first, second in _pairs(replies):
+        got = [ln.t_us for ln in (*first.lines, *second.lines)]
         if len(got) != 2:
-            one_job = not any(first < t <= second for t in jobs)
+            one_job = not any(first.start_us < t <= second.start_us for t in jobs)
             fail(
-                f"the approaches at {sec(first)} and {sec(second)} "
-                f"({msec(second - first)} apart"
+                f"the approaches at {sec(first.start_us)} and {sec(second.start_us)} "
+                f"({msec(second.start_us - first.start_us)} apart"
                 + (", during one slow_job()" if one_job else "")
                 + f") gave {plural(len(got), 'Alert!!! line')}"
                 + (f", at {moments(got)}" if got else "")
                 + "; expected two",
                 expected="2 Alert!!! lines",
                 seen=plural(len(got), "line"),
-                at_us=first,
-                window=around(first, run, 350_000, 650_000),
-                run=run,
+                at_us=first.start_us,
+                window=around(first.start_us, replies.run, 350_000, 650_000),
+                run=replies.run,
             )
 
 
-def _pairs(run):
-    """(first start, second start, window) of each pair of approaches in the scenario."""
-    starts = sorted(e.start_us for e in run.compiled.episodes)
-    end = max(run.trace.end_us, run.scenario.duration_us)
-    firsts = [i for i in range(0, len(starts) - 1, 2)]
-    out = []
-    for n, i in enumerate(firsts):
-        a, b = starts[i], starts[i + 1]
-        assert b - a < PAIR_GAP_US, "PAIRS must hold pairs of close approaches"
-        close = starts[firsts[n + 1]] if n + 1 < len(firsts) else end
-        out.append((a, b, (a, close)))
-    return out
+def _pairs(replies: Replies) -> list[tuple[Answer, Answer]]:
+    """The approaches of PAIRS two by two: each answer's window ends where the next begins,
+    so a pair's two windows hold every line printed for it."""
+    found = list(replies.answers)
+    pairs = list(zip(found[::2], found[1::2], strict=True))
+    assert all(b.start_us - a.start_us < PAIR_GAP_US for a, b in pairs), "PAIRS holds pairs"
+    return pairs
+
+
+# -- the page's figures: one approach during slow_job(), and the pairs -------------------------
+
+
+def _approach(runs: LabRuns, program: str) -> tuple[Run, tuple[int, int], list[Answer]]:
+    """The run of the nine approaches, the stretch around the first one, all answers."""
+    result = runs.run(program, APPROACHES)
+    first = result.compiled.episodes[0]
+    span = window(first.start_us - 100_000, first.start_us + LATENCY_US, 100_000)
+    return result, span, list(ALERT.match(result).answers)
+
+
+def approach_figure(runs: LabRuns) -> Figure:
+    result, span, got = _approach(runs, "solution")
+    numbers = {
+        "lag": us_span(handler_lags(result, SENSOR)),
+        "length": us_span(handler_lengths(result)),
+        "delays": ms_span([a.delay_us for a in got if a.delay_us is not None]),
+        "approaches": str(len(got)),
+        "delay": ms(got[0].delay_us or 0),
+    }
+    caption = (
+        f"The solution: a {ms(got[0].held_us)} approach at {sec(got[0].start_us)} during "
+        f"slow_job(). The handler counts it at once; Alert!!! follows {numbers['delay']} "
+        "later, when slow_job() returns."
+    )
+    return Figure("lab2-approach", timing(result, span), caption, numbers)
+
+
+def polling_figure(runs: LabRuns) -> Figure:
+    result, span, got = _approach(runs, "bad/polls_after_slow_job")
+    missed = sum(1 for a in got if not a.lines)
+    numbers = {"said": plural(len(got[0].lines), "line"), "missed": f"{missed} of the {len(got)}"}
+    claim(numbers["said"] == "no line", "polling after slow_job() misses the first approach")
+    caption = (
+        f"Polling after slow_job(), the same approach: {numbers['said']}. The sensor is low "
+        "again by the time the loop looks."
+    )
+    return Figure("lab2-polling", timing(result, span), caption, numbers)
+
+
+def _alerts_per_pair(result: Run) -> list[int]:
+    return [len(a.lines) + len(b.lines) for a, b in _pairs(ALERT.match(result))]
+
+
+def _pairs_figure(runs: LabRuns, name: str, program: str, what: str, alerts: int) -> Figure:
+    """The first pair a flag merges into one alert (both inside one slow_job()), as
+    `program` answers it."""
+    result = runs.run(program, PAIRS)
+    flag = _alerts_per_pair(runs.run("bad/flag_not_count", PAIRS))
+    chosen = next((i for i, n in enumerate(flag) if n < 2), 0)
+    first, second = _pairs(ALERT.match(result))[chosen]
+    per_pair = _alerts_per_pair(result)
+    span = window(first.start_us - 100_000, second.start_us + LATENCY_US, 100_000)
+    numbers = {
+        "alerts": plural(per_pair[chosen], "alert"),
+        "total": f"{plural(sum(per_pair), 'alert')} for {len(result.compiled.episodes)} approaches",
+    }
+    claim(numbers["alerts"] == plural(alerts, "alert"), f"{what} gives {plural(alerts, 'alert')}")
+    caption = (
+        f"{what}: two {ms(first.held_us)} approaches "
+        f"{ms(second.start_us - first.start_us)} apart during one slow_job() give "
+        f"{numbers['alerts']}; all three pairs give {numbers['total']}."
+    )
+    return Figure(name, timing(result, span), caption, numbers)
+
+
+def flag_pairs_figure(runs: LabRuns) -> Figure:
+    return _pairs_figure(runs, "lab2-flag-pairs", "bad/flag_not_count", "A flag", 1)
+
+
+def count_pairs_figure(runs: LabRuns) -> Figure:
+    return _pairs_figure(runs, "lab2-count-pairs", "solution", "A count (the solution)", 2)
+
+
+FIGURES = {
+    "lab2-approach": approach_figure,
+    "lab2-polling": polling_figure,
+    "lab2-flag-pairs": flag_pairs_figure,
+    "lab2-count-pairs": count_pairs_figure,
+}

@@ -1,4 +1,4 @@
-"""Lab 3, debouncing: the checks.
+"""Lab 3, debouncing: the checks, and the figures of the lab's page.
 
 Every press bounces: 2 to 15 extra transitions over 0.3 to 8 ms, drawn from the seed.
 PRESSES: eleven presses whose contacts bounce only when pressed, held and released at least
@@ -13,24 +13,39 @@ import re
 
 import pytest
 
-from irqlab.checks import fail, fail_if_broken, requires
-from irqlab.labkit import (
+from irqlab.checks import (
     Answer,
-    answers,
-    around,
-    moments,
+    Replies,
+    Reply,
+    expect_irq,
+    expect_nothing_before_first,
+    expect_on_time,
+    expect_one_each,
+    expect_quiet_handlers,
+    expect_silent,
+    fail,
+    fail_if_broken,
     msec,
     plural,
-    printed,
-    require_irq,
-    require_nothing_before_first,
-    require_quiet_handlers,
+    requires,
     sec,
+)
+from irqlab.pagefigures import (
+    Figure,
+    LabRuns,
+    claim,
+    count_span,
+    edges_between,
+    listing,
+    ms,
+    ms_span,
+    timing,
+    window,
 )
 from irqlab.runner import Run
 from irqlab.scenario import Bounce, Button, Glitch, Led, Press, Scenario
 
-PRESS = r"PRESS \d+"
+PRESS = Reply(r"PRESS \d+", name="PRESS", noun="press")
 BUTTON, LED = 5, 2
 LATENCY_US = 60_000
 TICKS_PERIOD = 2**30
@@ -94,153 +109,193 @@ DEMO = RELEASES
 
 
 @pytest.mark.task(1)
-def test_runs(board):
+def test_runs(bench):
     """the program runs without an error"""
-    fail_if_broken(board.run(PRESSES))
+    fail_if_broken(bench.run(PRESSES))
 
 
 @pytest.mark.task(1)
-@requires("test_runs")
-def test_irq_on_gpio5(board):
+@requires(test_runs)
+def test_irq_on_gpio5(bench):
     """an IRQ on GPIO5 tells the program when the contacts move"""
-    require_irq(board.run(PRESSES), BUTTON)
+    expect_irq(bench.run(PRESSES), BUTTON)
 
 
 @pytest.mark.task(1)
-@requires("test_irq_on_gpio5")
-def test_handler_does_not_print_or_sleep(board):
+@requires(test_irq_on_gpio5)
+def test_handler_does_not_print_or_sleep(bench):
     """the handler does not print or sleep"""
-    require_quiet_handlers(board.run(PRESSES))
+    expect_quiet_handlers(bench.run(PRESSES))
 
 
 @pytest.mark.task(1)
-@requires("test_runs")
-def test_counts_each_press_once(board):
+@requires(test_runs)
+def test_counts_each_press_once(bench):
     """each press prints PRESS n once, n counting 1, 2, 3 …, even two presses 150 ms apart"""
-    run = board.run(PRESSES)
-    _require_one_line_per_press(run)
-    _require_numbered(run)
+    _expect_counted(PRESS.match(bench.run(PRESSES)))
 
 
 @pytest.mark.task(1)
-@requires("test_runs")
-def test_press_within_60_ms(board):
+@requires(test_runs)
+def test_press_within_60_ms(bench):
     """each PRESS n comes within 60 ms of the press's first edge"""
-    run = board.run(PRESSES)
-    for a in answers(run, run.trace.lines(PRESS)):
-        if a.delay_us is not None and a.delay_us > LATENCY_US:
-            fail(
-                f"{a.describe()} got {a.lines[0].text} {msec(a.delay_us)} after its first "
-                f"edge, at {sec(a.lines[0].t_us)}; it must come within 60 ms (the contacts "
-                f"settled {msec(a.episode.settled_us - a.start_us)} after the first edge)",
-                expected="within 60 ms",
-                seen=msec(a.delay_us),
-                at_us=a.start_us,
-                window=around(a.start_us, run, 30_000, a.delay_us + 50_000),
-                run=run,
-            )
+    # A press with no line at all is counted by test_counts_each_press_once.
+    expect_on_time(PRESS.match(bench.run(PRESSES)), LATENCY_US, missing=False, note=_settled)
 
 
 @pytest.mark.task(2)
-@requires("test_runs")
-def test_bouncing_release_does_not_count(board):
+@requires(test_runs)
+def test_bouncing_release_does_not_count(bench):
     """a press held 0.3 to 2 s whose release bounces counts once"""
-    _require_one_line_per_press(board.run(RELEASES))
+    _expect_one_line_per_press(PRESS.match(bench.run(RELEASES)))
 
 
 @pytest.mark.task(2)
-@requires("test_runs")
-def test_glitch_is_not_a_press(board):
+@requires(test_runs)
+def test_glitch_is_not_a_press(bench):
     """a 1 ms low glitch on the idle line is not a press"""
-    run = board.run(RELEASES)
-    for a in answers(run, run.trace.lines(PRESS), kinds=("glitch",)):
-        if a.lines:
-            fail(
-                f"the 1 ms glitch at {sec(a.start_us)} printed "
-                f"{', '.join(ln.text for ln in a.lines)} at {moments([ln.t_us for ln in a.lines])}"
-                "; nobody pressed the button, and a press lasts far longer than 1 ms",
-                expected="no PRESS line",
-                seen=plural(len(a.lines), "PRESS line"),
-                at_us=a.start_us,
-                window=around(a.start_us, run, 30_000, 90_000),
-                run=run,
-            )
+    glitches = PRESS.match(bench.run(RELEASES), kinds=("glitch",))
+    expect_silent(glitches, why="nobody pressed the button, and a press lasts far longer")
 
 
 @pytest.mark.task(3)
-@requires("test_runs")
-def test_counts_survive_ticks_wrap(board):
+@requires(test_runs)
+def test_counts_survive_ticks_wrap(bench):
     """with ticks_ms() wrapping from 2**30 - 1 to 0 during the run, every press counts once"""
-    run = board.run(WRAP)
-    _require_one_line_per_press(run, wrap_us=WRAP_AFTER_MS * 1000)
-    _require_numbered(run, wrap_us=WRAP_AFTER_MS * 1000)
+    _expect_counted(PRESS.match(bench.run(WRAP)), wrap_us=WRAP_AFTER_MS * 1000)
 
 
-# -- shared ---------------------------------------------------------------------------------
+# -- what this lab says about a press ------------------------------------------------------
 
 
-def _wrap_note(t_us: int, wrap_us: int | None) -> str:
-    """Say that ticks_ms() wrapped, when a failure comes close to or after the wrap."""
-    if wrap_us is None or t_us < wrap_us - NEAR_WRAP_US:
-        return ""
-    return f" (ticks_ms() wrapped from 2**30 - 1 to 0 at {sec(wrap_us)})"
+def _expect_counted(replies: Replies, wrap_us: int | None = None) -> None:
+    """One PRESS n per press, and n counting the presses 1, 2, 3 …"""
+    _expect_one_line_per_press(replies, wrap_us)
+    _expect_numbered(replies, wrap_us)
 
 
-def _require_one_line_per_press(run: Run, wrap_us: int | None = None) -> None:
-    lines = run.trace.lines(PRESS)
-    require_nothing_before_first(
-        run,
-        lines,
-        lambda early: (
-            f"{early[0].text} was printed at {sec(early[0].t_us)}, before the first press"
-        ),
-        expected="no PRESS before a press",
-        seen_word="PRESS line",
-        margin_us=100_000,
-    )
-    for a in answers(run, lines):
-        if len(a.lines) != 1:
+def _expect_one_line_per_press(replies: Replies, wrap_us: int | None = None) -> None:
+    expect_nothing_before_first(replies, margin_us=100_000)
+    expect_one_each(replies, note=lambda a: _bounces(replies.run, a) + _wrap(a.start_us, wrap_us))
+
+
+def _expect_numbered(replies: Replies, wrap_us: int | None) -> None:
+    numbers = [int(re.findall(r"\d+", ln.text)[0]) for ln in replies.lines]
+    for i, (n, ln) in enumerate(zip(numbers, replies.lines, strict=True), start=1):
+        if n != i:
             fail(
-                _why(a, run, lines) + _wrap_note(a.start_us, wrap_us),
-                expected="1 PRESS line",
-                seen=plural(len(a.lines), "PRESS line"),
-                at_us=a.lines[1].t_us if len(a.lines) > 1 else a.start_us,
-                window=around(a.start_us, run, 30_000, a.held_us + 150_000),
-                run=run,
+                f"line {i} of the PRESS lines, at {sec(ln.t_us)}, reads {ln.text}: n must "
+                f"count the presses 1, 2, 3 … (seen: {', '.join(map(str, numbers[:8]))})"
+                + _wrap(ln.t_us, wrap_us),
+                expected=f"PRESS {i}",
+                seen=ln.text,
+                at_us=ln.t_us,
+                run=replies.run,
             )
 
 
-def _why(a: Answer, run: Run, lines: list) -> str:
-    """What went wrong with one press, with the bounces that caused it."""
-    press_edges = _edges(run, a.start_us, a.episode.settled_us)
-    release_edges = _edges(run, a.episode.end_us, a.episode.released_us)
-    if not a.lines:
-        return f"{a.describe()} got no PRESS line; {printed(lines, 'PRESS')}"
-    said = ", ".join(f"{ln.text} at {sec(ln.t_us)}" for ln in a.lines[:4])
+def _bounces(run: Run, a: Answer) -> str:
+    """Which bounces made a press print more than once."""
+    e = a.episode
     causes = []
-    if any(ln.t_us < a.episode.end_us for ln in a.lines[1:]):
-        causes.append(f"its contacts made {press_edges} edges as it closed")
-    if any(ln.t_us >= a.episode.end_us for ln in a.lines):
-        causes.append(f"its release at {sec(a.episode.end_us)} made {release_edges} edges")
-    cause = ": " + " and ".join(causes) if causes else ""
-    return f"{a.describe()} printed {plural(len(a.lines), 'PRESS line')} ({said}){cause}"
+    if any(ln.t_us < e.end_us for ln in a.lines[1:]):
+        causes.append(
+            f"its contacts made {_edges(run, a.start_us, e.settled_us)} edges as it closed"
+        )
+    if len(a.lines) > 1 and any(ln.t_us >= e.end_us for ln in a.lines):
+        edges = _edges(run, e.end_us, e.released_us)
+        causes.append(f"its release at {sec(e.end_us)} made {edges} edges")
+    return ": " + " and ".join(causes) if causes else ""
 
 
 def _edges(run: Run, a_us: int, b_us: int) -> int:
     return sum(1 for t, _ in run.trace.edges(BUTTON) if a_us <= t <= b_us)
 
 
-def _require_numbered(run: Run, wrap_us: int | None = None) -> None:
-    lines = run.trace.lines(PRESS)
-    numbers = [int(re.findall(r"\d+", ln.text)[0]) for ln in lines]
-    for i, (n, ln) in enumerate(zip(numbers, lines, strict=True), start=1):
-        if n != i:
-            fail(
-                f"line {i} of the PRESS lines, at {sec(ln.t_us)}, reads {ln.text}: n must "
-                f"count the presses 1, 2, 3 … (seen: {', '.join(map(str, numbers[:8]))})"
-                + _wrap_note(ln.t_us, wrap_us),
-                expected=f"PRESS {i}",
-                seen=ln.text,
-                at_us=ln.t_us,
-                run=run,
-            )
+def _settled(a: Answer) -> str:
+    return f" (the contacts settled {msec(a.episode.settled_us - a.start_us)} after it)"
+
+
+def _wrap(t_us: int, wrap_us: int | None) -> str:
+    """Say that ticks_ms() wrapped, when a failure comes close to or after the wrap."""
+    if wrap_us is None or t_us < wrap_us - NEAR_WRAP_US:
+        return ""
+    return f" (ticks_ms() wrapped from 2**30 - 1 to 0 at {sec(wrap_us)})"
+
+
+# -- the page's figures: the first press of RELEASES, as three programs count it --------------
+
+
+def _first_press(runs: LabRuns, program: str) -> tuple[Run, tuple[int, int], Answer]:
+    """The run with bouncing releases, the stretch of its first press, and that press."""
+    result = runs.run(program, RELEASES)
+    press = PRESS.match(result).answers[0]
+    e = press.episode
+    return result, window(e.start_us - 50_000, e.released_us + 50_000, 50_000), press
+
+
+def _press_numbers(press: Answer) -> dict[str, str]:
+    return {
+        "lines": plural(len(press.lines), "line"),
+        "printed": listing([ln.text for ln in press.lines]),
+    }
+
+
+def starter_figure(runs: LabRuns) -> Figure:
+    result, span, press = _first_press(runs, "starter")
+    e = press.episode
+    numbers = _press_numbers(press) | {
+        "closing": str(edges_between(result, BUTTON, e.start_us, e.settled_us)),
+        "settle": ms(e.settled_us - e.start_us),
+        "opening": str(edges_between(result, BUTTON, e.end_us, e.released_us)),
+        "released_at": sec(e.end_us),
+    }
+    claim(len(press.lines) > 2, "the starter counts every falling edge of one press")
+    caption = (
+        f"The starter counts edges: one bouncing press at {sec(e.start_us)} prints "
+        f"{numbers['lines']}."
+    )
+    return Figure("lab3-starter", timing(result, span, outputs=()), caption, numbers)
+
+
+def lockout_figure(runs: LabRuns) -> Figure:
+    result, span, press = _first_press(runs, "bad/lockout_only")
+    numbers = _press_numbers(press)
+    claim(numbers["lines"] == "2 lines", "a lockout counts the bouncing release again")
+    caption = (
+        f"A 50 ms lockout, the same press: {numbers['lines']}, because the release bounces "
+        "long after the lockout ended."
+    )
+    return Figure("lab3-lockout", timing(result, span, outputs=()), caption, numbers)
+
+
+def debounced_figure(runs: LabRuns) -> Figure:
+    result, span, press = _first_press(runs, "solution")
+    presses = [a for s in (PRESSES, RELEASES) for a in PRESS.match(runs.run("solution", s)).answers]
+    glitches = PRESS.match(result, kinds=("glitch",)).answers
+    starts = [r.start_us for r in result.trace.handler_runs()]
+    runs_per_glitch = [
+        sum(1 for s in starts if g.start_us <= s <= g.episode.released_us + 5_000) for g in glitches
+    ]
+    numbers = _press_numbers(press) | {
+        "delay": ms(press.delay_us or 0),
+        "delays": ms_span([a.delay_us for a in presses if a.delay_us is not None]),
+        "presses": str(len(presses)),
+        "glitches": str(len(glitches)),
+        "glitch_runs": count_span(runs_per_glitch),
+        "glitch_lines": plural(sum(len(g.lines) for g in glitches), "line"),
+    }
+    claim(numbers["lines"] == "1 line", "the solution counts the bouncing press once")
+    claim(numbers["glitch_lines"] == "no line", "the solution counts no glitch")
+    caption = (
+        f"Still for 20 ms, then read the level: the same press prints {numbers['lines']}, "
+        f"{numbers['delay']} after its first edge."
+    )
+    return Figure("lab3-debounced", timing(result, span, outputs=()), caption, numbers)
+
+
+FIGURES = {
+    "lab3-starter": starter_figure,
+    "lab3-lockout": lockout_figure,
+    "lab3-debounced": debounced_figure,
+}

@@ -8,18 +8,20 @@ from pathlib import Path
 
 import pytest
 
-from irqlab import plugin
-from irqlab.checks import Failure, fail, requires
+from irqlab import checking
+from irqlab.bench import Bench
+from irqlab.checks import Failure, fail, required, requires
 from irqlab.cli import main
-from irqlab.commands import check as check_command
 from irqlab.course import load_course
+from irqlab.program import load_program
 from irqlab.results import LabResult
+from irqlab.scenario import Scenario
 
 
 def run_check(course: Path, *args: str) -> LabResult:
     lab = load_course(course).lab(args[0])
-    submission = Path(args[1]) if len(args) > 1 else lab.starter
-    return check_command.check(load_course(course), lab, submission)
+    program = Path(args[1]) if len(args) > 1 else lab.starter
+    return checking.check_program(load_course(course), lab, program)
 
 
 def by_id(result: LabResult) -> dict[str, object]:
@@ -39,13 +41,25 @@ def test_fail_raises_a_failure_that_carries_everything():
     )
 
 
-def test_requires_stacks_names_on_the_check():
-    @requires("test_a")
-    @requires("test_b")
+def test_requires_takes_the_check_functions_and_stacks_their_names():
+    def test_a():
+        pass
+
+    def test_b():
+        pass
+
+    @requires(test_a)
+    @requires(test_b)
     def test_c():
         pass
 
-    assert test_c._irqlab_requires == ("test_b", "test_a")
+    assert required(test_c) == ("test_b", "test_a")
+
+
+@pytest.mark.parametrize("given", ["test_runs", 3, print], ids=["a name", "a number", "no check"])
+def test_requires_refuses_anything_but_a_check_when_the_module_is_imported(given):
+    with pytest.raises(TypeError, match="takes a check function"):
+        requires(given)
 
 
 def test_a_failure_becomes_a_sentence_with_expected_seen_hint_and_diagram(fakecourse):
@@ -93,21 +107,21 @@ def test_a_long_expected_value_is_cut_to_200_characters(fakecourse, tmp_path):
     assert press.status == "fail" and len(press.seen) == 200 and press.seen.endswith("…")
 
 
-def test_a_check_listed_before_the_one_it_requires_still_runs_after_it(fakecourse, pytester):
+def test_a_check_waits_for_the_one_it_requires(fakecourse, pytester):
     pytester.makepyfile(
         test_01_fake='''
         import pytest
         from irqlab.checks import fail, requires
 
-        @pytest.mark.task(2)
-        @requires("test_first")
-        def test_second(lab):
-            """the second thing works"""
-
         @pytest.mark.task(1)
         def test_first(lab):
             """the first thing works"""
             fail("the first thing did not work", expected=1, seen=2)
+
+        @pytest.mark.task(2)
+        @requires(test_first)
+        def test_second(lab):
+            """the second thing works"""
         '''
     )
     out = tmp_path_json(pytester)
@@ -118,6 +132,26 @@ def test_a_check_listed_before_the_one_it_requires_still_runs_after_it(fakecours
     assert data["checks"][1]["message"] == "can't check until “the first thing works” passes"
     assert data["checks"][0]["hint"] == "Set a flag in the handler and print in the main loop."
     assert "the first thing did not work" in res.stdout.str()
+
+
+def test_an_assert_in_a_check_is_an_error_of_the_course_not_the_students_fail(fakecourse, pytester):
+    pytester.makepyfile(
+        test_01_fake='''
+        import pytest
+
+        @pytest.mark.task(1)
+        def test_sloppy(lab):
+            """the check asserts instead of failing"""
+            assert 1 == 2, "one is not two"
+        '''
+    )
+    out = tmp_path_json(pytester)
+    pytester.runpytest_inprocess("--course", str(fakecourse), "--irqlab-json", str(out))
+    data = json.loads(out.read_text())
+    (sloppy,) = data["checks"]
+    assert data["status"] == "error" and sloppy["status"] == "error"
+    assert sloppy["message"] == "AssertionError: one is not two (test_01_fake.py line 6)"
+    assert sloppy["hint"] is None
 
 
 def tmp_path_json(pytester: pytest.Pytester) -> Path:
@@ -148,30 +182,72 @@ def test_an_unknown_lab_is_a_one_line_error(fakecourse, capsys):
 
 
 def test_a_port_without_serial_support_is_a_setup_error(fakecourse, capsys, monkeypatch):
-    monkeypatch.setattr(check_command, "SERIAL_MODULE", "irqlab.no_such_module")
+    monkeypatch.setattr(checking, "SERIAL_MODULE", "irqlab.no_such_module")
     assert main(["check", "1", "--port", "/dev/ttyUSB0"]) == 2
     assert "checking on a real board is not available" in capsys.readouterr().err
 
 
-def test_the_board_fixture_runs_each_scenario_once(fakecourse, monkeypatch):
+def test_the_bench_runs_each_scenario_once(fakecourse, monkeypatch):
     calls = []
-    real = plugin.Board._run
+    real = Bench._run
 
-    def counting(self, scenario):
+    def counting(self, scenario, strict_isr):
         calls.append(scenario)
-        return real(self, scenario)
+        return real(self, scenario, strict_isr)
 
-    monkeypatch.setattr(plugin.Board, "_run", counting)
+    monkeypatch.setattr(Bench, "_run", counting)
     run_check(fakecourse, "1", "submissions/passing.py")
     assert len(calls) == 1  # three checks, one scenario
 
 
+def test_a_strict_isr_run_or_a_race_exploration_on_a_real_board_is_a_skip_with_its_reason(
+    fakecourse,
+):
+    bench = Bench(load_program(fakecourse / "submissions" / "passing.py"), port="/dev/ttyUSB0")
+    with pytest.raises(pytest.skip.Exception, match="heap lock: this check runs on the sim"):
+        bench.run(Scenario(seconds=0.1), strict_isr=True)
+    with pytest.raises(pytest.skip.Exception, match="cannot be run again"):
+        bench.explore_races(Scenario(seconds=0.1))
+
+
+def test_a_check_can_run_handlers_with_the_heap_locked_and_ask_for_a_race_exploration(tmp_path):
+    program = tmp_path / "main.py"
+    program.write_text(
+        "from machine import Pin\nimport time\nseen = []\n"
+        "def h(p):\n    seen.append([p.value()])\n"  # a new list: allocates in the handler
+        "Pin(5, Pin.IN).irq(h)\nPin(4, Pin.OUT).value(1)\ntime.sleep_ms(20)\n"
+    )
+    bench = Bench(load_program(program))
+    (exc,) = bench.run(Scenario(seconds=0.1), strict_isr=True).trace.exceptions("handler")
+    assert (exc["type"], exc["line"]) == ("MemoryError", 5)
+    assert not bench.run(Scenario(seconds=0.1)).trace.exceptions()
+    explored = bench.explore_races(Scenario(seconds=0.1), max_placements=3)
+    assert explored.pin == 5 and explored.baseline is None
+
+
 def test_diagrams_go_where_the_caller_asks(fakecourse, tmp_path):
     course = load_course(fakecourse)
-    result = check_command.check(
+    result = checking.check_program(
         course, course.lab(1), Path("submissions/failing.py"), diagrams=tmp_path / "d"
     )
     led = by_id(result)["test_led_follows"]
     assert led.diagram == str(tmp_path / "d" / "test_led_follows.svg")
     assert ET.parse(led.diagram).getroot().tag.endswith("svg")
     assert not (fakecourse / ".irqlab" / "diagrams").exists()
+
+
+def test_the_grader_tries_a_broken_check_again_and_never_counts_it_against_the_student(
+    fakecourse, tmp_path
+):
+    from irqlab.grade import worker
+
+    folder = tmp_path / "submission"
+    folder.mkdir()
+    (folder / "main.py").write_text((fakecourse / "submissions" / "passing.py").read_text())
+    spec = worker.WorkerSpec(2, fakecourse, "limits", 120)
+    result = worker.check(spec, folder, tmp_path / "scratch")
+    assert (result["status"], result["attempts"]) == ("error", 2)
+    assert result["reason"] == (
+        "grader error: check test_buggy broke: "
+        "KeyError: 'no such field' (test_02_broken.py line 20)"
+    )

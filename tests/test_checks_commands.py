@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from irqlab.cli import main
-from irqlab.progress import Progress
+from irqlab.progress import StudentProgress
 
 
 def run(capsys, *argv: str) -> tuple[int, str]:
@@ -62,7 +62,7 @@ def test_progress_lives_in_the_course_and_ignores_itself_in_git(fakecourse, caps
     assert state["results"]["01-fake"]["status"] == "pass"
     assert state["hints"] == {"01-fake": {"2": 1}}
     assert (fakecourse / ".irqlab" / ".gitignore").read_text().splitlines()[-1] == "*"
-    assert Progress.load(fakecourse).status("01-fake") == "passed"
+    assert StudentProgress.load(fakecourse).status("01-fake") == "passed"
 
 
 def test_the_course_option_and_variable_find_the_course_from_anywhere(

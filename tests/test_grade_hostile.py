@@ -13,10 +13,12 @@ from pathlib import Path
 import pytest
 
 from irqlab import cli
+from irqlab.course import load_course
 from irqlab.grade import batch
 
 ROOT = Path(__file__).resolve().parents[1]
-STARTER = (ROOT / "labs" / "01-polling" / "main.py").read_text()
+LAB = load_course(ROOT).lab(1)  # the hostile programs below are written against it
+STARTER = LAB.starter.read_text()
 
 HOSTILE = {
     # Print PRESS at the edges the world will bring, read from the simulator, not the button.

@@ -453,7 +453,7 @@ def test_long_constructs_are_shortened() -> None:
 
 def test_large_source_is_handled() -> None:
     # 256 KiB, the largest program irqlab runs: honest code, with an exec after each copy.
-    honest = (ROOT / "solutions" / "03-debounce" / "main.py").read_text(encoding="utf-8")
+    honest = max((p.read_text(encoding="utf-8") for p in ROOT.glob("solutions/*/main.py")), key=len)
     copies = 256 * 1024 // (len(honest) + 10) + 1
     source = (honest + "exec('1')\n") * copies
     assert len(source) >= 256 * 1024

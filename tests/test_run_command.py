@@ -191,3 +191,27 @@ def test_the_program_cannot_read_the_runs_config_to_forge_trace_lines() -> None:
         """
     )
     assert [ln.text for ln in r.trace.lines()] == ["argv []", "stdin ''"]
+
+
+def test_run_n_plays_the_labs_world_with_the_same_options_as_run_file(
+    fakecourse: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from irqlab.commands import run as command
+
+    calls: list[dict[str, object]] = []
+
+    def recorded(program: object, scenario: object, **options: object) -> object:
+        calls.append(options)
+        return real(program, scenario, **options)
+
+    real = command.run
+    monkeypatch.setattr(command, "run", recorded)
+    # The fake lab's DEMO is one second long: --seconds and --seed change it, as for a FILE.
+    code = main(["run", "1", "--seconds", "0.4", "--seed", "3", "--json"])
+    result = json.loads(capsys.readouterr().out)
+    assert code == 0 and result["virtual_s"] == 0.4 and result["problem"] is None
+    assert main(["run", "1", "--strict-isr", "--timeout", "30"]) == 0
+    assert calls[-1] == {"board": "esp32", "strict_isr": True, "timeout_s": 30.0}
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == "Lab 1, A fake lab: labs/01-fake/main.py"
+    assert "The whole run:" in out and out[-1] == "Next: `irqlab check 1` checks it, task by task."

@@ -1,5 +1,5 @@
 """`irqlab check N --port <virtual board>` gives the same verdict on every check as the
-simulated target, for the starters, the solutions and the known-bad variants of labs 1-3:
+simulated target, for the starter, the solution and the known-bad variants of every lab:
 the whole serial path (mpremote, the harness on a board, the stimulus player, the trace over
 the line) changes nothing a check can see."""
 
@@ -12,18 +12,14 @@ from pathlib import Path
 
 import pytest
 
+from irqlab.course import load_course
 from irqlab.serial.vboard import Server
 
 ROOT = Path(__file__).resolve().parent.parent
-LABS = {1: "01-polling", 2: "02-irq-flag", 3: "03-debounce"}
 PROGRAMS = [
-    (n, path.relative_to(ROOT).as_posix())
-    for n, slug in LABS.items()
-    for path in [
-        ROOT / "labs" / slug / "main.py",
-        ROOT / "solutions" / slug / "main.py",
-        *sorted((ROOT / "tests" / "bad" / slug).glob("*.py")),
-    ]
+    (lab.number, path.relative_to(ROOT).as_posix())
+    for lab in load_course(ROOT).labs
+    for path in [lab.starter, lab.solution, *sorted(lab.bad.glob("*.py"))]
 ]
 
 

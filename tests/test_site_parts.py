@@ -3,6 +3,7 @@ the figures' SVG. (The whole site is built and browsed in test_site.py.)"""
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -10,11 +11,11 @@ import pytest
 
 from irqlab import cli
 from irqlab.course import load_course
+from irqlab.labmodule import demo_scenario
+from irqlab.pagefigures import Figure, FigureError, LabRuns, claim
 from irqlab.site import experiments, nav, placeholders, reference
 from irqlab.site.cache import FigureCache
-from irqlab.site.figures import Figure, plot_svg
-from irqlab.site.lab_figures import LAB_FIGURES
-from irqlab.site.lab_runs import LabRuns
+from irqlab.site.figures import plot_svg
 
 ROOT = Path(__file__).resolve().parents[1]
 WAVEFORM = re.compile(r"[▁▔▒█┃]{3,}")  # what irqlab.diagram.render_text draws
@@ -84,8 +85,19 @@ def test_the_labs_nav_follows_course_toml_and_names_missing_pages(tmp_path: Path
     entries, missing = nav.lab_entries(load_course(tmp_path), docs)
     assert entries == [{"1. A": "labs/01-a.md"}]
     assert len(missing) == 1 and "docs/labs/02-b.md does not exist" in missing[0]
-    placed = nav.place_labs([{"Home": "index.md"}, {"Labs": []}], entries, docs)
+    placed = nav.place([{"Home": "index.md"}, {"Labs": []}], "Labs", entries, docs, "labs")
     assert placed == [{"Home": "index.md"}, {"Labs": [{"1. A": "labs/01-a.md"}]}]
+
+
+def test_the_notebooks_nav_lists_each_labs_notebook_by_its_title(tmp_path: Path) -> None:
+    (tmp_path / "course.toml").write_text('[[lab]]\nnumber = 1\nslug = "01-a"\ntitle = "A"\n')
+    docs = tmp_path / "docs"
+    (docs / "notebooks").mkdir(parents=True)
+    cell = {"cell_type": "markdown", "source": ["# How late\n", "text"]}
+    (docs / "notebooks" / "01-a.ipynb").write_text(json.dumps({"cells": [cell]}))
+    course = load_course(tmp_path)
+    assert nav.notebook_entries(course, docs) == [{"How late (lab 1)": "notebooks/01-a.ipynb"}]
+    assert nav.notebook_table(course, docs).splitlines()[-1] == "| 1. A | [How late](01-a.ipynb) |"
 
 
 def test_a_figure_svg_follows_the_page_colour_and_has_its_own_ids() -> None:
@@ -137,35 +149,24 @@ def test_every_lab_figure_a_page_asks_for_is_drawn_from_a_run(figures: FigureCac
         text = page.read_text(encoding="utf-8")
         filled = placeholders.fill(text, figures.get, {"lab_table": "", "repo_url": ""})
         for _, name in placeholders.FIGURE.findall(text):
-            figure = figures.get(name)
+            figure = figures.get(name)  # its recipe's claims hold, or this raises
             assert f'id="figure-{name}"' in filled
             assert figure.svg.startswith("<svg ") and figure.caption
             assert figure.svg.count('class="lane"') >= 3, f"{name} draws no timing diagram"
             assert 'class="episode"' in figure.svg, f"{name} shows no press or approach"
             asked.add(name)
-    assert asked == set(LAB_FIGURES), "a lab figure no page shows, or a page shows one twice"
+    assert asked == set(figures.labs()), "a lab figure no page shows"
 
 
-def test_the_lab_figures_measure_what_the_pages_say(figures: FigureCache) -> None:
-    def number(name: str, key: str) -> str:
-        return figures.get(name).numbers[key]
-
-    assert number("lab1-starter", "shown") == "no PRESS line"  # they fall between two reads
-    assert number("lab1-every-100ms", "seen").startswith("1 of")  # only the middle press
-    assert number("lab1-solution", "missed") == "0 of 6"
-    assert number("lab2-polling", "said") == "no line"
-    assert number("lab2-flag-pairs", "alerts") == "1 alert"  # a flag says "at least one"
-    assert number("lab2-count-pairs", "alerts") == "2 alerts"
-    assert int(number("lab3-starter", "lines").split()[0]) > 2  # every falling edge counts
-    assert number("lab3-lockout", "lines") == "2 lines"  # the release counts again
-    assert number("lab3-debounced", "lines") == "1 line"
-    assert number("lab3-debounced", "glitch_lines") == "no line"
+def test_a_figure_whose_page_no_longer_holds_stops_the_build() -> None:
+    claim(True, "fine")
+    with pytest.raises(FigureError, match="no longer shows what its page says: two lines"):
+        claim(False, "two lines")
 
 
 def test_a_run_that_several_figures_show_is_made_once() -> None:
-    runs = LabRuns(load_course(ROOT))
-    assert runs.run("02-irq-flag", "flag_not_count", "PAIRS") is runs.run(
-        "02-irq-flag", "flag_not_count", "PAIRS"
-    )
-    with pytest.raises(KeyError, match="missing"):
-        runs.run("02-irq-flag", "no_such_variant", "PAIRS")
+    lab = load_course(ROOT).labs[0]
+    runs, scenario = LabRuns(lab), demo_scenario(lab)
+    assert runs.run("starter", scenario) is runs.run("starter", scenario)
+    with pytest.raises(FigureError, match="missing"):
+        runs.run("bad/no_such_variant", scenario)

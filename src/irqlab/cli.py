@@ -21,8 +21,10 @@ COMMANDS: dict[str, str] = {
     "run": "run",
     "check": "check",
     "hint": "hint",
+    "race": "race",
     "grade": "grade",
     "board": "board",
+    "dev": "dev",
 }
 
 

@@ -63,6 +63,29 @@ class Lab:
     def page(self) -> Path:
         return self.root / "docs" / "labs" / f"{self.slug}.md"
 
+    @property
+    def notebook(self) -> Path:
+        return self.root / "docs" / "notebooks" / f"{self.slug}.ipynb"
+
+    @property
+    def bad(self) -> Path:
+        """The folder of known-bad variants: each fails the check its first line names."""
+        return self.root / "tests" / "bad" / self.slug
+
+    @property
+    def good(self) -> Path:
+        """The folder of other correct solutions: each passes every check."""
+        return self.root / "tests" / "good" / self.slug
+
+    def program(self, name: str) -> Path:
+        """ "starter", "solution", "bad/NAME" or "good/NAME": one of the lab's programs."""
+        if name in ("starter", "solution"):
+            return self.starter if name == "starter" else self.solution
+        kind, _, stem = name.partition("/")
+        if kind not in ("bad", "good") or not stem:
+            raise ValueError(f"no program {name!r}: starter, solution, bad/NAME or good/NAME")
+        return (self.bad if kind == "bad" else self.good) / f"{stem}.py"
+
     def task_title(self, task: int) -> str:
         return self.tasks[task - 1] if 0 < task <= len(self.tasks) else ""
 
@@ -86,6 +109,10 @@ class Course:
                 return lab
         numbers = ", ".join(str(lab.number) for lab in self.labs) or "none"
         raise IrqlabError(f"there is no lab {text!r}", f"the labs are {numbers}; see `irqlab list`")
+
+    def after(self, lab: Lab) -> Lab | None:
+        """The lab that comes next, if any."""
+        return next((other for other in self.labs if other.number > lab.number), None)
 
     def lab_for_checks(self, path: Path) -> Lab | None:
         """The lab a checks module belongs to, from its file name (test_NN_slug.py)."""

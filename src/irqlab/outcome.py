@@ -38,7 +38,7 @@ def problem(run: Run) -> str | None:
     """What went wrong in `run`, or None if it ran to the end of the scenario or exited with 0."""
     refused = run.trace.of("forbidden")
     if refused:
-        return refused[0]["what"]
+        return str(refused[0]["what"])
     if run.stopped == "reset":
         masks = run.trace.of("mask")
         where = f", from disable_irq(){_where(masks[-1])}" if masks else ""
@@ -49,9 +49,9 @@ def problem(run: Run) -> str | None:
     tampered = run.trace.of("tamper")
     if tampered:
         return f"{tampered[0]['what']}, so the run was stopped there: nothing after it counts"
-    stuck = _stuck(run)
-    if stuck:
-        return stuck
+    interrupted = _stuck(run)
+    if interrupted:
+        return interrupted
     crashed_main = run.trace.exceptions("main")
     if crashed_main:
         exc = crashed_main[-1]

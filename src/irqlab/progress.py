@@ -27,13 +27,13 @@ def state_folder(course_root: Path) -> Path:
 
 
 @dataclass
-class Progress:
+class StudentProgress:
     path: Path
     results: dict[str, dict[str, Any]] = field(default_factory=dict)  # slug -> LabResult JSON
     hints: dict[str, dict[str, int]] = field(default_factory=dict)  # slug -> task -> hints shown
 
     @classmethod
-    def load(cls, course_root: Path) -> Progress:
+    def load(cls, course_root: Path) -> StudentProgress:
         path = course_root / FOLDER / STATE_FILE
         try:
             data = json.loads(path.read_text(encoding="utf-8"))

@@ -227,7 +227,7 @@ class _Stream:
                 if isinstance(event.get(key), str):
                     event[key] = self._local(event[key])
             self.events.append(event)
-            return event["kind"] == "end"
+            return bool(event["kind"] == "end")
         self.raw_bytes += len(line) + 1
         t = self.events[-1]["t_us"] if self.events else 0
         text = line.decode(errors="replace") + "\n"

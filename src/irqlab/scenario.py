@@ -43,7 +43,8 @@ class Bounce:
 
 @dataclass(frozen=True)
 class Button:
-    """A push button from `pin` to ground with a pull-up: idle 1, 0 while pressed."""
+    """A push button from `pin` to ground with a pull-up: idle 1, 0 while pressed. Its edges
+    are clean unless it has a `bounce` (a button module with its own filter has none)."""
 
     pin: int = 5
     bounce: Bounce | None = None
@@ -56,8 +57,7 @@ class Button:
 
 @dataclass(frozen=True)
 class Sensor:
-    """A clean digital input: an IR proximity sensor (1 while an object is near) or a
-    button module with its own filter (`idle=1`: 0 while pressed)."""
+    """A sensor's digital output: an IR proximity sensor, say (1 while an object is near)."""
 
     pin: int = 5
     idle: int = 0
@@ -115,7 +115,7 @@ class Glitch:
 
 
 Device = Button | Sensor | SquareWave | Led | Jumper
-Event = Press | Glitch
+Stimulus = Press | Glitch  # what the timeline does to an input
 
 
 @dataclass(frozen=True)
@@ -169,7 +169,7 @@ class Compiled:
 @dataclass(frozen=True)
 class Scenario:
     world: tuple[Device, ...] = (Jumper(), Led())
-    timeline: tuple[Event, ...] = ()
+    timeline: tuple[Stimulus, ...] = ()
     seconds: float = 10.0
     seed: int = 0
     ticks_ms_start: int = 0
@@ -215,7 +215,7 @@ class Scenario:
 
 
 def _activation(
-    event: Event, device: Button | Sensor, rng: random.Random
+    event: Stimulus, device: Button | Sensor, rng: random.Random
 ) -> tuple[Episode, list[tuple[int, int, int]]]:
     start = round(event.at * 1_000_000)
     width = (

@@ -73,7 +73,7 @@ def event_from_wire(record: list[Any], files: Sequence[str] = ()) -> Event:
 
 
 @dataclass(frozen=True)
-class Line:
+class PrintedLine:
     """One line the program printed, with when it was printed."""
 
     t_us: int
@@ -151,16 +151,16 @@ class Trace(Sequence[Event]):
         runs += [HandlerRun(s, t, None) for s, t in open_runs.items()]
         return sorted(runs, key=lambda r: r.start_us)
 
-    def lines(self, pattern: str | re.Pattern[str] | None = None) -> list[Line]:
+    def lines(self, pattern: str | re.Pattern[str] | None = None) -> list[PrintedLine]:
         """Printed lines (fullmatch of `pattern` if given), each at the time its end was printed."""
         rx = re.compile(pattern) if isinstance(pattern, str) else pattern
         out, pending = [], ""
         for e in self.of("print"):
             pending += e["text"]
             *done, pending = pending.split("\n")
-            out += [Line(e["t_us"], text.rstrip("\r")) for text in done]
+            out += [PrintedLine(e["t_us"], text.rstrip("\r")) for text in done]
         if pending:
-            out.append(Line(self.end_us, pending))
+            out.append(PrintedLine(self.end_us, pending))
         return [ln for ln in out if rx is None or rx.fullmatch(ln.text.strip())]
 
     def prints_inside_handlers(self) -> list[tuple[str, Event]]:
@@ -175,7 +175,7 @@ class Trace(Sequence[Event]):
                 found.append((running[-1], e))
         return found
 
-    def latencies(self, starts: Sequence[int], lines: Sequence[Line]) -> list[int | None]:
+    def latencies(self, starts: Sequence[int], lines: Sequence[PrintedLine]) -> list[int | None]:
         """For each start time, the delay to the first unused line at or after it.
 
         One line answers one start: two presses need two lines.

@@ -9,7 +9,7 @@ import contextlib
 from irqlab.commands._course_arg import add_course_option, course_from
 from irqlab.course import Lab
 from irqlab.errors import IrqlabError
-from irqlab.progress import Progress
+from irqlab.progress import StudentProgress
 
 HELP = "show the next hint for a lab's task"
 
@@ -23,7 +23,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 def main(args: argparse.Namespace) -> int:
     course = course_from(args)
     lab = course.lab(args.lab)
-    progress = Progress.load(course.root)
+    progress = StudentProgress.load(course.root)
     task = args.task or _current_task(lab, progress)
     if not 0 < task <= max(len(lab.tasks), max(lab.hints, default=0)):
         raise IrqlabError(
@@ -35,13 +35,13 @@ def main(args: argparse.Namespace) -> int:
     return 0
 
 
-def _current_task(lab: Lab, progress: Progress) -> int:
+def _current_task(lab: Lab, progress: StudentProgress) -> int:
     last = progress.last_result(lab.slug)
     task = last.first_unfinished_task() if last else None
     return task or 1
 
 
-def render(lab: Lab, task: int, progress: Progress) -> str:
+def render(lab: Lab, task: int, progress: StudentProgress) -> str:
     """The hints shown so far plus the next one; notes in `progress` that it was shown."""
     hints = lab.hints.get(task, ())
     heading = f"Lab {lab.number}, task {task}: {lab.task_title(task)}".rstrip(": ")

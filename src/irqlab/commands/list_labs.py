@@ -7,7 +7,7 @@ import argparse
 
 from irqlab.commands._course_arg import add_course_option, course_from
 from irqlab.course import Course
-from irqlab.progress import Progress
+from irqlab.progress import StudentProgress
 
 HELP = "list the labs and your progress in each"
 
@@ -18,11 +18,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def main(args: argparse.Namespace) -> int:
     course = course_from(args)
-    print(render(course, Progress.load(course.root)))
+    print(render(course, StudentProgress.load(course.root)))
     return 0
 
 
-def render(course: Course, progress: Progress) -> str:
+def render(course: Course, progress: StudentProgress) -> str:
     if not course.labs:
         return f"{course.root / 'course.toml'} has no labs yet."
     slug_w = max(len(lab.slug) for lab in course.labs)

@@ -1,13 +1,19 @@
-"""Run a MicroPython program on the simulated board, wired as the lab kit: GPIO4 jumpered to
-GPIO5, an LED on GPIO2. Sleeping costs no real time: ten virtual seconds take well under one."""
+"""Run a MicroPython program on the simulated board and see what it printed and when. FILE is
+a program, wired as the lab kit (GPIO4 jumpered to GPIO5, an LED on GPIO2); or a lab number,
+for your program for that lab in the lab's world, with waveforms of what happened. Sleeping
+costs no real time: ten virtual seconds take well under one."""
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 
 from irqlab import labrun
-from irqlab.outcome import problem
+from irqlab.breakdown import breakdown
+from irqlab.commands._course_arg import add_course_option, course_from
+from irqlab.course import Lab
+from irqlab.labmodule import demo_scenario
 from irqlab.profiles import PROFILES
 from irqlab.runner import Run, run
 from irqlab.scenario import Scenario
@@ -25,13 +31,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--seconds",
         type=_seconds,
-        default=10.0,
         metavar="S",
-        help="virtual seconds to run (default 10)",
+        help="virtual seconds to run (default 10, or as long as the lab's world lasts)",
     )
     p.add_argument("--board", choices=sorted(PROFILES), default="esp32")
     p.add_argument(
-        "--seed", type=int, default=0, metavar="N", help="seed for the world's randomness"
+        "--seed", type=int, metavar="N", help="seed for the world's randomness (default 0)"
     )
     p.add_argument(
         "--timeout",
@@ -46,6 +51,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         help="run handlers with the heap locked: the first allocation in one stops it, at its line",
     )
     p.add_argument("--json", action="store_true", help="print one JSON object: exit, stdout, trace")
+    add_course_option(p)
 
 
 def _seconds(text: str) -> float:
@@ -56,28 +62,44 @@ def _seconds(text: str) -> float:
 
 
 def main(args: argparse.Namespace) -> int:
-    if labrun.is_lab_number(args.file):
-        return labrun.main(args)
-    scenario = Scenario(seconds=args.seconds, seed=args.seed)
+    lab = course_from(args).lab(args.file) if labrun.is_lab_number(args.file) else None
+    program = lab.starter if lab else args.file
+    scenario = _scenario(lab, args)
     result = run(
-        args.file, scenario, board=args.board, strict_isr=args.strict_isr, timeout_s=args.timeout
+        program, scenario, board=args.board, strict_isr=args.strict_isr, timeout_s=args.timeout
     )
+    trouble = breakdown(result)
     if args.json:
-        print(json.dumps({**result.to_json(), "problem": problem(result)}))
+        print(json.dumps({**result.to_json(), "problem": trouble and trouble.sentence}))
     else:
-        show(result)
-    return 0 if problem(result) is None else 1
+        show(result, lab)
+    return 0 if trouble is None else 1
 
 
-def show(result: Run) -> None:
+def _scenario(lab: Lab | None, args: argparse.Namespace) -> Scenario:
+    """The lab's world (its DEMO scenario), or the lab kit's; with --seconds and --seed."""
+    scenario = demo_scenario(lab) if lab else Scenario(seconds=10.0, seed=0)
+    if args.seconds is not None:
+        scenario = dataclasses.replace(scenario, seconds=args.seconds)
+    if args.seed is not None:
+        scenario = dataclasses.replace(scenario, seed=args.seed)
+    return scenario
+
+
+def show(result: Run, lab: Lab | None = None) -> None:
+    """The printed lines with their times and how the run ended; for a lab, its waveforms."""
+    if lab:
+        print(labrun.heading(lab))
     for e in result.trace.of("print", "out"):
         for line in e["text"].splitlines():
             print(f"[{e['t_us'] / 1e6:9.6f} s] {line}")
-    trouble = problem(result)
+    trouble = breakdown(result)
     how = {"scenario": "the scenario ended", "exit": "the program ended"}.get(
         result.stopped, "stopped"
     )
     print(
         f"-- {result.virtual_s:.3f} virtual s in {result.wall_s:.2f} s on a simulated "
-        f"{result.board.upper()}: {trouble or how}"
+        f"{result.board.upper()}: {trouble.sentence if trouble else how}"
     )
+    if lab:
+        print(f"\n{labrun.waveforms(result)}\n\n{labrun.next_step(lab)}")

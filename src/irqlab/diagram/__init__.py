@@ -9,6 +9,7 @@ LED, with marked moments and a time axis; as SVG (for files and the site) or as 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
 from irqlab.diagram import svg, text
 from irqlab.diagram.lanes import INPUT_PIN, LED_PIN, Diagram, build
@@ -97,7 +98,7 @@ def failure_diagram(
     pins = sorted(run.compiled.idle) or [INPUT_PIN]
     written = sorted({e["pin"] for e in run.trace.of("write")}) or [LED_PIN]
     marks = [(at_us, _short(label))] if at_us is not None else []
-    args = {
+    args: dict[str, Any] = {
         "start_us": start,
         "end_us": end,
         "pins": pins,

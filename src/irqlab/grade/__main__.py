@@ -24,14 +24,15 @@ def main(argv: list[str]) -> int:
     if len(argv) != 2:
         print("usage: python -m irqlab.grade LAB FOLDER", file=sys.stderr)
         return 2
-    from irqlab.commands.check import check
+    from irqlab.checking import check_program
     from irqlab.course import find_course
     from irqlab.errors import IrqlabError
     from irqlab.render import json as json_render
 
     try:
         course = find_course()
-        result = check(course, course.lab(argv[0]), Path(argv[1]), diagrams=Path.cwd() / "diagrams")
+        lab, program = course.lab(argv[0]), Path(argv[1])
+        result = check_program(course, lab, program, diagrams=Path.cwd() / "diagrams")
     except IrqlabError as e:
         print(f"irqlab: {e}", file=sys.stderr)
         return 2

@@ -75,7 +75,7 @@ def junit_xml(results: list[Result]) -> str:
     for r in results:
         suite = ET.SubElement(suites, "testsuite", name=r["student"])
         cases = r.get("checks") or [None]
-        counts = Counter()
+        counts: Counter[str] = Counter()
         for check in cases:
             counts[_junit_case(suite, r, check)] += 1
         suite.set("tests", str(len(cases)))

@@ -105,7 +105,7 @@ class Line:
                 f"the board at {self.port} failed: {last[0] if last else 'no message'}",
                 _fix_for(last[0] if last else ""),
             )
-        return out.decode(errors="replace")
+        return str(out.decode(errors="replace"))
 
     def write_file(self, path: str, data: bytes) -> None:
         try:

@@ -10,30 +10,25 @@ from __future__ import annotations
 import io
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from typing import Any
 
 import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
+from matplotlib.figure import Figure as MplFigure
 from matplotlib.ticker import ScalarFormatter
 
 from irqlab.diagram import render_svg
+from irqlab.pagefigures import Figure, inline_svg
 from irqlab.site import experiments as ex
+from irqlab.site.race_figure import race_points
 
 INK = "#0b0c0d"  # drawn as the page's text colour (replaced by currentColor)
 BLUE, ORANGE, GREEN, RED = "#3f51b5", "#f57c00", "#2e7d32", "#c62828"
 
 
-@dataclass(frozen=True)
-class Figure:
-    name: str
-    svg: str
-    caption: str
-    numbers: dict[str, str] = field(default_factory=dict)
-
-
-def _style() -> dict[str, object]:
+def _style() -> dict[Any, Any]:  # matplotlib types its keys as literals
     return {
         "svg.fonttype": "none",  # text stays text: the page's font, searchable
         "font.size": 10,
@@ -51,7 +46,7 @@ def _style() -> dict[str, object]:
     }
 
 
-def to_svg(fig: plt.Figure, name: str) -> str:
+def to_svg(fig: MplFigure, name: str) -> str:
     """The figure as an SVG element to inline in a page: ids made unique to `name`, ink
     following the page's colour scheme, sized by CSS."""
     buffer = io.StringIO()
@@ -67,12 +62,6 @@ def to_svg(fig: plt.Figure, name: str) -> str:
     return "\n".join(line for line in svg.splitlines() if line.strip())
 
 
-def inline_svg(document: str) -> str:
-    """A timing diagram from irqlab.diagram, to inline in a page: sized by CSS."""
-    svg = document[document.index("<svg") :]
-    return re.sub(r'\s(width|height)="[\d.]+"', "", svg, count=2).rstrip()
-
-
 def _prefix_ids(svg: str, prefix: str) -> str:
     ids = set(re.findall(r'\sid="([^"]+)"', svg))
     if not ids:
@@ -82,7 +71,7 @@ def _prefix_ids(svg: str, prefix: str) -> str:
     return re.sub(rf"#({pattern})\b", rf"#{prefix}-\1", svg)
 
 
-def plot_svg(name: str, draw: Callable[[plt.Figure], None], size: tuple[float, float]) -> str:
+def plot_svg(name: str, draw: Callable[[MplFigure], None], size: tuple[float, float]) -> str:
     with plt.rc_context(_style()):
         fig = plt.figure(figsize=size)
         draw(fig)
@@ -97,7 +86,7 @@ def polling_latency() -> Figure:
     periods = [5, 10, 20, 50, 100, 200, 500, 1000]
     runs = ex.polling_sweep(periods, hold_s=1.5, count=10)
 
-    def draw(fig: plt.Figure) -> None:
+    def draw(fig: MplFigure) -> None:
         ax = fig.add_subplot()
         ax.plot(periods, [r.worst_ms for r in runs], "o-", color=RED, label="worst")
         ax.plot(periods, [r.mean_ms for r in runs], "s--", color=BLUE, label="mean")
@@ -121,7 +110,7 @@ def polling_misses() -> Figure:
     periods = [10, 20, 50, 80, 100, 200, 500, 1000]
     runs = ex.polling_sweep(periods, hold_s=0.08, count=20)
 
-    def draw(fig: plt.Figure) -> None:
+    def draw(fig: MplFigure) -> None:
         ax = fig.add_subplot()
         ax.bar([str(p) for p in periods], [100 * r.miss_rate for r in runs], color=ORANGE)
         ax.set(xlabel="poll period (ms)", ylabel="80 ms presses missed (%)", ylim=(0, 100))
@@ -140,7 +129,7 @@ def slow_job() -> Figure:
     polled, flagged = ex.slow_job(approach_s=0.1)
     total = len(polled.latencies_us)
 
-    def draw(fig: plt.Figure) -> None:
+    def draw(fig: MplFigure) -> None:
         ax = fig.add_subplot()
         labels = [polled.label, flagged.label]
         seen = [len(polled.seen), len(flagged.seen)]
@@ -192,7 +181,7 @@ def bounce_edges() -> Figure:
     press = ex.bounce_press()
     t0 = press.start_us
 
-    def draw(fig: plt.Figure) -> None:
+    def draw(fig: MplFigure) -> None:
         ax = fig.add_subplot()
         times = [0.0] + [(t - t0) / 1000 for t, _ in press.edges if t - t0 < 20_000]
         levels = [1] + [lv for t, lv in press.edges if t - t0 < 20_000]
@@ -225,7 +214,7 @@ def debounce_windows() -> Figure:
     results = ex.debounce_sweep(windows)
     presses = results[0].presses
 
-    def draw(fig: plt.Figure) -> None:
+    def draw(fig: MplFigure) -> None:
         ax = fig.add_subplot()
         for method, colour, label in (
             ("lockout", ORANGE, "ignore edges for W ms"),
@@ -257,7 +246,7 @@ def queue_drops() -> Figure:
     rates = [200, 500, 800, 1000, 1500, 2000, 5000]
     results = ex.queue_sweep(rates, work_us=1000, pulses=200)
 
-    def draw(fig: plt.Figure) -> None:
+    def draw(fig: MplFigure) -> None:
         ax = fig.add_subplot()
         labels = [f"{r.hz}" for r in results]
         ax.bar(labels, [r.handled for r in results], color=GREEN, label="handler ran")
@@ -288,4 +277,5 @@ FIGURES: dict[str, Callable[[], Figure]] = {
     "bounce-edges": bounce_edges,
     "debounce-windows": debounce_windows,
     "queue-drops": queue_drops,
+    "race-points": race_points,  # a real run of the race explorer (irqlab.race)
 }

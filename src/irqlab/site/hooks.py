@@ -1,9 +1,9 @@
 """MkDocs hooks for the course site (mkdocs.yml: `hooks: [src/irqlab/site/hooks.py]`).
 
-- the Labs section of the navigation follows course.toml;
+- the Labs and Notebooks sections of the navigation follow course.toml;
 - reference.md is written from the `irqlab` command's own argparse definitions;
 - `{{ irqlab_figure(...) }}` and `{{ irqlab_number(...) }}` in a page are filled by running
-  the simulated board (see irqlab.site.figures and irqlab.site.lab_figures).
+  the simulated board (irqlab.site.figures, and the FIGURES of each lab's checks module).
 
 A problem is logged as a warning, so `mkdocs build --strict` fails on it.
 """
@@ -17,6 +17,8 @@ from typing import Any
 from mkdocs.structure.files import File, Files
 
 from irqlab.course import load_course
+from irqlab.errors import IrqlabError
+from irqlab.pagefigures import FigureError
 from irqlab.site import nav, placeholders, reference
 from irqlab.site.cache import FigureCache
 
@@ -33,10 +35,13 @@ def on_config(config: Any) -> Any:
     course = load_course(root)
     _values["repo_url"] = config.repo_url or ""
     _values["lab_table"] = nav.lab_table(course, docs_dir)
+    _values["notebook_table"] = nav.notebook_table(course, docs_dir)
     entries, missing = nav.lab_entries(course, docs_dir)
     for problem in missing:
         log.warning(problem)
-    config.nav = nav.place_labs(config.nav or [], entries, docs_dir)
+    books = nav.notebook_entries(course, docs_dir)
+    config.nav = nav.place(config.nav or [], nav.LABS_SECTION, entries, docs_dir, "labs")
+    config.nav = nav.place(config.nav, nav.NOTEBOOKS_SECTION, books, docs_dir, "notebooks")
     return config
 
 
@@ -48,6 +53,6 @@ def on_files(files: Files, config: Any) -> Files:
 def on_page_markdown(markdown: str, page: Any, config: Any, files: Files) -> str:
     try:
         return placeholders.fill(markdown, _figures.get, _values)
-    except KeyError as e:
-        log.warning(f"{page.file.src_uri}: {e.args[0]}")
+    except (KeyError, FigureError, IrqlabError) as e:
+        log.warning(f"{page.file.src_uri}: {e.args[0] if isinstance(e, KeyError) else e}")
         return markdown

@@ -14,7 +14,7 @@ import html
 import re
 from collections.abc import Callable, Mapping
 
-from irqlab.site.figures import Figure
+from irqlab.pagefigures import Figure
 
 _OPEN = r"(?<!\\)\{\{\s*"
 _CLOSE = r"\s*\}\}"

@@ -24,9 +24,10 @@ def _argument_rows(parser: argparse.ArgumentParser) -> list[str]:
     for action in parser._actions:
         if isinstance(action, (argparse._HelpAction, argparse._SubParsersAction)):
             continue
-        name = ", ".join(action.option_strings) or (action.metavar or action.dest)
+        metavar = action.metavar if isinstance(action.metavar, str) else None
+        name = ", ".join(action.option_strings) or (metavar or action.dest)
         if action.option_strings and action.nargs != 0:
-            name += f" {action.metavar or action.dest.upper()}"
+            name += f" {metavar or action.dest.upper()}"
         details = action.help or ""
         if action.choices is not None:
             details += f" (one of: {', '.join(map(str, action.choices))})"
