@@ -8,7 +8,7 @@ import pytest
 from programs.simrun import lines, ok, run_source
 
 from irqlab.outcome import problem
-from irqlab.scenario import Button, Press, Scenario, SquareWave
+from irqlab.scenario import Button, Press, Scenario, Sensor, SquareWave
 
 # --- masking: ports/esp32/mphalport.h mp_begin_atomic_section / mp_end_atomic_section;
 # --- ports/esp8266/xtirq.h disable_irq (rsil 15) / enable_irq (wsr ps)
@@ -472,3 +472,40 @@ def test_time_pulse_us_times_a_pulse_and_says_minus_2_or_minus_1_on_a_timeout() 
         )
     )
     assert lines(r) == ["-2 50000 -1"]
+
+
+# --- level triggers: ports/esp32/machine_pin.c machine_pin_irq (trigger is the ESP-IDF
+# --- interrupt type: 4 low level, 5 high level)
+
+LEVEL = """
+import micropython, time
+from machine import Pin
+runs = 0
+def h(p):
+    global runs
+    runs += 1
+Pin(5, Pin.IN).irq(h, 5)  # high level: fires while GPIO5 is 1
+t = time.ticks_us()
+time.sleep_ms(20)
+print(runs, time.ticks_diff(time.ticks_us(), t) // 1000)
+"""
+
+
+def test_a_level_trigger_fires_for_as_long_as_the_level_holds() -> None:
+    # A sensor high for 5 ms: the ISR re-fires back to back, the queue fills (8), every
+    # other run is dropped, and nothing else runs until the level falls.
+    scenario = Scenario(world=(Sensor(pin=5),), timeline=(Press(at=0.005, hold=0.005),))
+    r = ok(run_source(LEVEL, scenario))
+    runs, slept = map(int, lines(r)[0].split())
+    assert runs == 8 and slept == 20
+    drops = r.trace.drops()
+    assert len(drops) > 500  # a few us an ISR for 5 ms
+    assert all(5_000 <= d["t_us"] <= 10_100 for d in drops)
+    assert min(h.start_us for h in r.trace.handler_runs()) >= 10_000  # after the level fell
+
+
+def test_a_level_that_holds_too_long_resets_the_esp32() -> None:
+    scenario = Scenario(world=(Sensor(pin=5),), timeline=(Press(at=0.005, hold=0.5),), seconds=1)
+    r = run_source(LEVEL, scenario)
+    assert r.stopped == "reset" and "Interrupt wdt timeout" in r.stdout
+    assert 0.30 <= r.virtual_s < 0.31

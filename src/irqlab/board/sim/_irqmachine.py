@@ -24,6 +24,7 @@ class _IRQ:
         old = self._pin._trigger
         if new is not _NO:
             self._pin._trigger = new
+            self._pin.level_check()
         return old
 
     def __call__(self):
@@ -144,17 +145,28 @@ class Pin:
         self._handler = handler
         self._trigger = trigger if handler is not None else 0
         _sim.pins[self._id] = self
+        self.level_check()
         return self._irq
 
     # Called by the simulator when the level at this pin changes.
     def on_edge(self, level, t_ns):
         if self._handler is None:
             return
-        if self._trigger & (Pin.IRQ_RISING if level else Pin.IRQ_FALLING):
+        if self._trigger >= 4:  # a level trigger: 4 low, 5 high
+            self.level_check()
+        elif self._trigger & (Pin.IRQ_RISING if level else Pin.IRQ_FALLING):
             _sim.gpio_isr(self, t_ns)
 
+    def level_check(self):
+        # A level trigger whose level holds fires now, and again, and again.
+        if self._handler is not None and self._trigger in (4, 5):
+            if _sim.level_of(self._id) == self._trigger - 4:
+                _sim.level_storm(self)
+
     def refire(self):
-        if self._handler is not None:
+        if self._trigger in (4, 5):
+            self.level_check()
+        elif self._handler is not None:
             _sim.enqueue(self._handler, self, self)
 
     def trace_name(self):

@@ -386,6 +386,36 @@ def gpio_isr(pin, t_ns):
     enqueue(pin._handler, pin, pin)
 
 
+# A level interrupt (trigger 4: low, 5: high) fires again as soon as its ISR returns,
+# for as long as the level holds: the CPU runs nothing else (no main program, so no
+# handler either), the queue fills and the rest is dropped. Held for longer than the
+# interrupt watchdog allows, the ESP32 resets.
+storming = None  # the pin whose level storm is under way
+
+
+def level_storm(pin):
+    global now, storming, iwdt_due
+    if masked:
+        fire(pin, pin._handler, pin)  # pending: it storms on the unmask if the level holds
+        return
+    if storming is not None:
+        return
+    storming = pin
+    want = pin._trigger - 4
+    limit = now + profile["iwdt_ns"] if profile["iwdt_ns"] else 0
+    while not halted and not masked and pin._handler is not None:
+        if pin._trigger - 4 != want or level_of(pin._id) != want:
+            break
+        now += C_ISR
+        enqueue(pin._handler, pin, pin)
+        if limit and now >= limit:
+            iwdt_due = limit
+            _watchdog()
+        if now >= next_due:
+            _deliver()
+    storming = None
+
+
 def fire(source, handler, arg):
     # A GPIO or timer ISR: queue the soft callback, or latch it while masked.
     if masked:
