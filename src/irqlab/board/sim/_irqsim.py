@@ -248,15 +248,10 @@ def _unlock_real():
 
 
 def charge(ns):
-    # The cost of a call into the board's API, or time passing inside it (and of the
-    # program's ops since the last look: sync(), inlined).
-    global now, ops_seen
-    c = counter[0]
-    if c != ops_seen:
-        if c < ops_seen:
-            tampered("the program changed the simulator's clock")
-        now += (c - ops_seen) * C_OP
-        ops_seen = c
+    # The cost of a call into the board's API, or time passing inside it (after the
+    # program's ops since the last look).
+    global now
+    sync()
     now += ns
     if now >= next_due:
         _deliver()
