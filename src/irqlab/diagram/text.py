@@ -52,7 +52,7 @@ def _level_cell(lane: Levels, a: float, b: float) -> str:
 
 
 def _axis(d: Diagram, cols: int) -> str:
-    left, right = _seconds(d.start_us), _seconds(d.end_us)
+    left, right = _seconds(d.start_us, d), _seconds(d.end_us, d)
     gap = max(1, cols - len(left) - len(right))
     return " " * LABEL + left + " " * gap + right
 
@@ -61,7 +61,7 @@ def _marks(d: Diagram, cols: int) -> list[str]:
     rows = []
     for t, text in d.marks:
         col = _column(t, d, cols)
-        note = f"{_seconds(t)}: {text}"
+        note = f"{_seconds(t, d)}: {text}"
         if col + 2 + len(note) <= cols:
             rows.append(" " * (LABEL + col) + "^ " + note)
         elif len(note) + 2 <= col:
@@ -84,5 +84,9 @@ def _fit(text: str, width: int) -> str:
     return text if len(text) <= width else text[: max(0, width - 1)] + "…"
 
 
-def _seconds(t_us: int | float) -> str:
+def _seconds(t_us: int | float, d: Diagram | None = None) -> str:
+    # A window under 10 ms (a race, a bounce) in ms, to the microsecond: in seconds it
+    # would read 0.000 s from edge to edge.
+    if d is not None and d.end_us - d.start_us < 10_000:
+        return f"{t_us / 1e3:.3f} ms"
     return f"{t_us / 1e6:.3f} s"
