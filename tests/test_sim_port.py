@@ -509,3 +509,48 @@ def test_a_level_that_holds_too_long_resets_the_esp32() -> None:
     r = run_source(LEVEL, scenario)
     assert r.stopped == "reset" and "Interrupt wdt timeout" in r.stdout
     assert 0.30 <= r.virtual_s < 0.31
+
+
+# --- hardware counting: machine.Counter (ports/esp32/modules/machine.py over
+# --- ports/esp32/esp32_pcnt.c): every edge counted, with no CPU time, masked or not
+
+
+def test_a_counter_counts_every_edge_even_with_irqs_masked() -> None:
+    scenario = Scenario(world=(SquareWave(pin=5, hz=1000, start=0.01, stop=0.11),), seconds=0.3)
+    r = ok(
+        run_source(
+            """
+            import machine, time
+            from machine import Counter, Pin
+            c = Counter(0, Pin(5, Pin.IN))  # rising edges, counting up
+            print(Counter(0) is c)
+            state = machine.disable_irq()
+            time.sleep_ms(50)
+            machine.enable_irq(state)
+            time.sleep_ms(100)
+            print(c.value(0), c.value())
+            """,
+            scenario,
+        )
+    )
+    assert lines(r) == ["True", "100 0"]  # value(0) returns the count, then starts again
+
+
+def test_a_counters_filter_ignores_pulses_shorter_than_filter_ns() -> None:
+    # 1.25 us pulses (400 kHz) are chatter to a 5 us filter; 1 kHz pulses pass
+    world = (SquareWave(pin=5, hz=400_000, start=0.01, stop=0.011),)
+    scenario = Scenario(world=world, seconds=0.1)
+    source = """
+        import time
+        from machine import Counter, Pin
+        c = Counter(1, Pin(5, Pin.IN), edge=Counter.RISING | Counter.FALLING, filter_ns={f})
+        time.sleep_ms(50)
+        print(c.value())
+    """
+    assert lines(ok(run_source(source.format(f=0), scenario))) == ["800"]
+    assert lines(ok(run_source(source.format(f=5000), scenario))) == ["0"]
+
+
+def test_the_esp8266_has_no_counter() -> None:
+    r = run_source("import machine\nprint(hasattr(machine, 'Counter'))", board="esp8266")
+    assert lines(ok(r)) == ["False"]

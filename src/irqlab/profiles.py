@@ -76,6 +76,7 @@ class Profile:
     freq_error: str
     reset: dict[str, int]
     wake: dict[str, int]  # the wake types machine names: SLEEP, DEEPSLEEP
+    pcnt_units: int  # hardware pulse counters behind machine.Counter (0: none)
     sleep_quiet_ns: int
     idle_runs_callback: bool  # machine.idle() runs one queued callback
     sleep0_runs_callback: bool  # time.sleep_ms(0) runs one queued callback
@@ -134,6 +135,7 @@ ESP32 = Profile(
         "SOFT_RESET": 5,
     },
     wake={"SLEEP": 2, "DEEPSLEEP": 4},  # ports/esp32/modmachine.h wake_type_t
+    pcnt_units=8,  # SOC_PCNT_UNITS_PER_GROUP on the ESP32
     # mp_hal_delay_us runs no callbacks in the last 150 us of a wait.
     sleep_quiet_ns=150_000,
     idle_runs_callback=False,
@@ -176,6 +178,7 @@ ESP8266 = Profile(
         "HARD_RESET": 6,
     },
     wake={"DEEPSLEEP": 4},  # ports/esp8266/modmachine.c: no SLEEP
+    pcnt_units=0,
     sleep_quiet_ns=0,
     idle_runs_callback=True,
     sleep0_runs_callback=False,

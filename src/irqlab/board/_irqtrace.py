@@ -356,11 +356,30 @@ def traced_machine(base, tr):
     m.Signal = Signal
     if hasattr(base, "time_pulse_us"):
         m.time_pulse_us = time_pulse_us
+    if hasattr(base, "Counter"):
+        m.Counter = _counter(base, Pin, pins)
     m.disable_irq = disable_irq
     m.enable_irq = enable_irq
     if tr.hold is not None:
-        guard_all(tr, m, (Pin, Timer, IRQ, base.Signal, base._IRQ))
+        extra = (base.Counter,) if hasattr(base, "Counter") else ()
+        guard_all(tr, m, (Pin, Timer, IRQ, base.Signal, base._IRQ) + extra)
     return m
+
+
+def _counter(base, Pin, pins):
+    # machine.Counter as the board has it, given the board's own pin for a proxy.
+    class Counter:
+        RISING = base.Counter.RISING
+        FALLING = base.Counter.FALLING
+        UP = base.Counter.UP
+        DOWN = base.Counter.DOWN
+
+        def __new__(cls, unit_id, src=_NO, **kwargs):
+            if src is _NO:
+                return base.Counter(unit_id, **kwargs)
+            return base.Counter(unit_id, pins[src._id] if isinstance(src, Pin) else src, **kwargs)
+
+    return Counter
 
 
 def _names(obj):

@@ -51,6 +51,7 @@ waiting_until = 0  # the end of the sleep or poll under way (0: none)
 _ask = None  # ask(upto_ns) -> (horizon, times, codes): the host's answer
 timers = []  # armed virtual timers (objects with .due, .fire())
 pins = {}  # pin id -> the machine.Pin object the program configured
+counters = {}  # pin id -> the machine.Counter units counting its edges
 drive = {}  # pin id -> level driven from outside (world or a jumper)
 links = {}  # source pin id -> [target pin ids] (the lab kit's jumper)
 profile = {}
@@ -351,6 +352,8 @@ def set_input(pid, level, t_ns=None):
         return
     t = now if t_ns is None else t_ns
     tracer.edge(pid, after, t // 1000)
+    for c in counters.get(pid, ()):  # hardware counters: no ISR, no CPU time
+        c.on_level(after, t)
     p = pins.get(pid)
     if p is not None:
         p.on_edge(after, t)
