@@ -21,6 +21,7 @@ from typing import Any
 import pytest
 
 import irqlab.race
+import irqlab.racestory
 from irqlab import Button, Press, Scenario, SquareWave
 from irqlab.cli import main as cli_main
 from irqlab.errors import IrqlabError
@@ -325,7 +326,9 @@ def test_each_racy_shape_is_found_at_its_line(tmp_path: Path, shape: str) -> Non
     assert {race.line for race in found.races} == marked(source, "RACE")
     for race in found.races:
         assert race.file == "main.py"
-        assert race.story.startswith(f"An edge at {irqlab.race.ms(race.at_ns)} ran the handler")
+        assert race.story.startswith(
+            f"An edge at {irqlab.racestory.ms(race.at_ns)} ran the handler"
+        )
         assert f"after line {race.line} (`" in race.story
         assert "AssertionError" in race.failure and race.failure in race.story
         # the run it tells of: the handler ran after that line, and the program then failed

@@ -13,7 +13,8 @@ import textwrap
 
 from irqlab.diagram import render_text
 from irqlab.profiles import PROFILES
-from irqlab.race import DEFAULT_SECONDS, DEFAULT_TIME_LIMIT_S, Exploration, Race, explore, ms
+from irqlab.race import DEFAULT_SECONDS, DEFAULT_TIME_LIMIT_S, Exploration, Race, explore
+from irqlab.racestory import ms
 from irqlab.scenario import Scenario
 
 HELP = "find the places where an interrupt breaks a program, and name their lines"
