@@ -80,10 +80,11 @@ def test_each_kind_of_trouble_gets_its_own_verdict(tmp_path: Path) -> None:
 def test_a_hung_worker_is_killed_with_its_children(tmp_path: Path) -> None:
     folder = _class(tmp_path, {"eve": "#HANG"})
     started = time.monotonic()
-    (result,) = grade(_batch(tmp_path, folder, timeout=1.5), io.StringIO())
-    assert time.monotonic() - started < 20
+    # 4 s: time enough for the worker to start its child even on a loaded machine
+    (result,) = grade(_batch(tmp_path, folder, timeout=4), io.StringIO())
+    assert time.monotonic() - started < 30
     assert result["status"] == "error" and result["attempts"] == 2
-    assert "did not finish in 1.5 s" in result["reason"]
+    assert "did not finish in 4 s" in result["reason"]
     child = int((tmp_path / "eve.child").read_text())
     assert not _alive(child), "the hung worker's own child was left running"
 
