@@ -26,14 +26,12 @@ class Feed:
     def __init__(self, compiled: Compiled, end_ns: int) -> None:
         self.end_ns = end_ns
         self.horizon = 0  # the board knows every edge before this time (ns)
-        self.asked = 0
         self._times = [t * 1000 for t, _, _ in compiled.pulses]
         self._codes = [pin * 2 + level for _, pin, level in compiled.pulses]
         self._waves = list(compiled.waves)
 
     def window(self, upto_ns: int) -> tuple[int, list[tuple[int, int]]]:
         """(new horizon, [(t_ns, pin * 2 + level), ...]) for the edges from the old horizon on."""
-        self.asked += 1
         start = self.horizon
         stop = min(max(upto_ns + LOOKAHEAD_NS, start), self.end_ns + 1)
         edges = self._pulses(start, stop) + [e for w in self._waves for e in _wave(w, start, stop)]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from irqlab.profiles import profile
 from irqlab.runner import MAX_PRINTED, Run
 
 STUCK_US = 50_000  # a handler still running this long when the run ends never returns
@@ -11,6 +12,18 @@ def _where(exc: dict[str, object]) -> str:
     if exc.get("file") and exc.get("line"):
         return f" at {exc['file']} line {exc['line']}"
     return ""
+
+
+def _never_returned(source: str, start_us: int | None, then: str = "") -> str:
+    started = f" started at {start_us / 1e6:.3f} s" if start_us is not None else ""
+    return f"the handler for {source}{started} and never returned{then}"
+
+
+def _unresponsive(run: Run, where: str = "") -> str:
+    return (
+        f"the program stopped responding{where}: {run.wall_s:.0f} s of real time went by "
+        "inside one step (a huge computation?)"
+    )
 
 
 def _stuck(run: Run) -> str | None:
@@ -23,15 +36,11 @@ def _stuck(run: Run) -> str | None:
     if hit["where"] in ("handler", "callback"):
         enters = [e for e in run.trace.of("enter") if e["t_us"] <= hit["t_us"]]
         source = enters[-1]["source"] if enters else "a callback"
-        started = f" started at {enters[-1]['t_us'] / 1e6:.3f} s" if enters else ""
-        return (
-            f"the handler for {source}{started} and never returned: it was still running"
-            f"{_where(hit)} when it was stopped"
+        start = enters[-1]["t_us"] if enters else None
+        return _never_returned(
+            source, start, f": it was still running{_where(hit)} when it was stopped"
         )
-    return (
-        f"the program stopped responding{_where(hit)}: {run.wall_s:.0f} s of real time went "
-        "by inside one step (a huge computation?)"
-    )
+    return _unresponsive(run, _where(hit))
 
 
 def problem(run: Run) -> str | None:
@@ -42,9 +51,10 @@ def problem(run: Run) -> str | None:
     if run.stopped == "reset":
         masks = run.trace.of("mask")
         where = f", from disable_irq(){_where(masks[-1])}" if masks else ""
+        limit_ms = profile(run.board).iwdt_ns // 1_000_000
         return (
             f"the board reset at {run.virtual_s:.3f} s (Interrupt wdt timeout): IRQs were off "
-            f"for more than 300 ms{where}; keep masked sections to a few microseconds"
+            f"for more than {limit_ms} ms{where}; keep masked sections to a few microseconds"
         )
     tampered = run.trace.of("tamper")
     if tampered:
@@ -71,15 +81,9 @@ def problem(run: Run) -> str | None:
         if r.end_us is None and (run.stopped == "timeout" or end_us - r.start_us >= STUCK_US)
     ]
     if stuck and run.stopped in ("scenario", "timeout"):
-        return (
-            f"the handler for {stuck[0].source} started at {stuck[0].start_us / 1e6:.3f} s "
-            "and never returned"
-        )
+        return _never_returned(stuck[0].source, stuck[0].start_us)
     if run.stopped == "timeout":
-        return (
-            f"the program stopped responding: {run.wall_s:.0f} s of real time went by inside "
-            "one step (a huge computation?)"
-        )
+        return _unresponsive(run)
     if run.stopped == "crash":
         last = run.stderr.strip().splitlines()[-1:] or [f"exit status {run.exit}"]
         return f"MicroPython itself crashed ({last[0]})"

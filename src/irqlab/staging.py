@@ -25,30 +25,28 @@ MAX_REASONS = 10  # refusals reported: the first few say enough
 class Staged:
     """What was copied where, and what the host found on the way."""
 
-    main: str
     files: list[str] = field(default_factory=list)  # by file id: 0 is main
-    unmeasured: list[str] = field(default_factory=list)  # copied as they are (no cost)
     forbidden: list[str] = field(default_factory=list)  # sentences: why it may not run
 
 
 def _sources(prog: Program) -> list[Path]:
-    others = sorted(p for p in prog.folder.glob("*.py") if p.name != prog.main and p.is_file())[
-        :MAX_MODULES
+    others = [
+        p
+        for p in sorted(prog.folder.glob("*.py"))
+        if p.name != prog.main and p.is_file() and p.stat().st_size <= MAX_SOURCE_BYTES
     ]
-    return [prog.path, *(p for p in others if p.stat().st_size <= MAX_SOURCE_BYTES)]
+    return [prog.path, *others[:MAX_MODULES]]
 
 
 def stage(prog: Program, dest: Path, hardened: bool) -> Staged:
     """Copy `prog`'s .py files into `dest`, instrumented; graded: refuse what `harden` finds,
     and any file Python 3 cannot read (its costs, and what it does, could not be checked)."""
-    staged = Staged(main=prog.main)
+    staged = Staged()
     for file_id, path in enumerate(_sources(prog)):
         source = path.read_text(encoding="utf-8", errors="replace")
         measured = instrument(source, file_id)
-        if measured is None:
-            staged.unmeasured.append(path.name)
-            if hardened:
-                staged.forbidden.append(_unreadable(path.name, source))
+        if measured is None and hardened:
+            staged.forbidden.append(_unreadable(path.name, source))
         elif hardened:
             staged.forbidden += [f.sentence(path.name) for f in find_forbidden(source)]
         (dest / path.name).write_text(measured if measured is not None else source)

@@ -123,27 +123,15 @@ def _seal(hardened):
 
         for name in _UNCHECKED:
             setattr(builtins, name, None)  # the name, as the program's code looks it up
-        sys.modules["builtins"] = _without(builtins, _UNCHECKED)  # and `import builtins`
+        sys.modules["builtins"] = _irqtrace.public(builtins, _UNCHECKED)  # and `import builtins`
         import os
 
-        sys.modules["os"] = _without(os, ("system",))
+        sys.modules["os"] = _irqtrace.public(os, ("system",))
         for name in ("uctypes", "ffi", "_thread"):
             sys.modules[name] = None
 
 
 _UNCHECKED = ("exec", "eval", "compile")  # they run code the host never checked
-
-
-def _without(module, names):
-    # A stand-in for a built-in module: all of it but `names`.
-    class _Module:
-        pass
-
-    m = _Module()
-    for key in dir(module):
-        if key not in names and not key.startswith("__"):
-            setattr(m, key, getattr(module, key))
-    return m
 
 
 def _exit_code(exc):

@@ -388,22 +388,22 @@ def _names(obj):
     return list(obj.__dict__ if hasattr(obj, "__dict__") else dir(obj))
 
 
-def _copy_api(base, to):
+def _copy_api(base, to, leave=()):
     # The module's public API, no more: not its private names, not the modules it
-    # imported (on the sim, those lead to the simulator).
+    # imported (on the sim, those lead to the simulator), not the names in `leave`.
     for key in _names(base):
         v = getattr(base, key)
-        if not key.startswith("_") and type(v) is not type(sys):
+        if not key.startswith("_") and type(v) is not type(sys) and key not in leave:
             setattr(to, key, v)
 
 
-def public(module):
-    # What the program imports in place of a board module: its API, not the module.
+def public(module, leave=()):
+    # What the program imports in place of a module: its API (but `leave`), not the module.
     class _Module:
         pass
 
     m = _Module()
-    _copy_api(module, m)
+    _copy_api(module, m, leave)
     return m
 
 

@@ -10,6 +10,7 @@ from irqlab.checks.replies import around
 from irqlab.checks.targets import skip_unless_measured, target_of
 from irqlab.checks.words import msec, plural, sec
 from irqlab.runner import Run
+from irqlab.trace import Event
 
 CLOSE_BEFORE_US, CLOSE_AFTER_US = 20_000, 80_000  # the diagram around one handler's misdeed
 
@@ -49,29 +50,40 @@ def expect_quiet_handlers(run: Run) -> None:
     prints = run.trace.prints_inside_handlers()
     if prints:
         source, event = prints[0]
-        fail(
+        _fail_inside(
+            run,
+            event,
             f"the {source} handler printed {event['text'].strip()!r} at {sec(event['t_us'])}: "
             f"it printed {plural(len(prints), 'time')} in all; a handler only records, the "
             "main loop prints",
-            expected="no print inside the handler",
-            seen=f"{len(prints)} prints inside it",
-            at_us=event["t_us"],
-            window=around(event["t_us"], run, CLOSE_BEFORE_US, CLOSE_AFTER_US),
-            run=run,
+            "no print inside the handler",
+            f"{len(prints)} prints inside it",
         )
     sleeps = [e for e in run.trace.of("sleep") if e["where"] == "handler"]
     if sleeps:
         first = sleeps[0]
-        fail(
+        _fail_inside(
+            run,
+            first,
             f"a handler slept {msec(first['us'])} at {sec(first['t_us'])} "
             f"({plural(len(sleeps), 'sleep')} inside handlers in all); a handler must return "
             "at once",
-            expected="no sleep inside the handler",
-            seen=f"{len(sleeps)} sleeps inside it",
-            at_us=first["t_us"],
-            window=around(first["t_us"], run, CLOSE_BEFORE_US, CLOSE_AFTER_US),
-            run=run,
+            "no sleep inside the handler",
+            f"{len(sleeps)} sleeps inside it",
         )
+
+
+def _fail_inside(run: Run, event: Event, message: str, expected: str, seen: str) -> NoReturn:
+    """Fail at `event`, something a handler did that it must not, drawn close up."""
+    t = event["t_us"]
+    fail(
+        message,
+        expected=expected,
+        seen=seen,
+        at_us=t,
+        window=around(t, run, CLOSE_BEFORE_US, CLOSE_AFTER_US),
+        run=run,
+    )
 
 
 def _fail_longest(

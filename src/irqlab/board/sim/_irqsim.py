@@ -171,7 +171,7 @@ def tick(_):
         armed = False
         return
     _sched(tick, None)
-    c = counter[0]
+    c = counter[0]  # sync(), inlined: this runs at every pending check of the program
     if c < ops_seen:
         tampered("the program changed the simulator's clock")
     now += C_CHECK + (c - ops_seen) * C_OP
