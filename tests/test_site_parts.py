@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -170,3 +172,36 @@ def test_a_run_that_several_figures_show_is_made_once() -> None:
     assert runs.run("starter", scenario) is runs.run("starter", scenario)
     with pytest.raises(FigureError, match="missing"):
         runs.run("bad/no_such_variant", scenario)
+
+
+def _course_in_git(tmp_path: Path) -> Path:
+    """A copy of the course, committed in its own git repository."""
+    for part in ("course.toml", "labs", "solutions", "checks", "tests/bad", "tests/good"):
+        source, target = ROOT / part, tmp_path / part
+        if source.is_dir():
+            shutil.copytree(source, target, ignore=shutil.ignore_patterns("__pycache__"))
+        else:
+            shutil.copy(source, target)
+    git = ["git", "-C", str(tmp_path), "-c", "user.name=t", "-c", "user.email=t@t"]
+    subprocess.run([*git, "init", "-q"], check=True)
+    subprocess.run([*git, "add", "."], check=True)
+    subprocess.run([*git, "commit", "-qm", "course"], check=True)
+    return tmp_path
+
+
+def test_figures_draw_the_committed_starter_not_the_students_working_copy(tmp_path: Path) -> None:
+    lab = load_course(_course_in_git(tmp_path)).labs[0]
+    lab.starter.write_text("print('my work in progress')\n")
+    result = LabRuns(lab).run("starter", demo_scenario(lab))
+    assert "my work in progress" not in result.stdout
+    assert "PRESS" in result.stdout, "the committed starter ran"
+
+
+def test_a_committed_starter_that_does_not_run_stops_the_build(tmp_path: Path) -> None:
+    course = _course_in_git(tmp_path)
+    lab = load_course(course).labs[0]
+    lab.starter.write_text("while True\n    pass\n")
+    git = ["git", "-C", str(course), "-c", "user.name=t", "-c", "user.email=t@t"]
+    subprocess.run([*git, "commit", "-qam", "broken starter"], check=True)
+    with pytest.raises(FigureError, match=r"labs/01-polling/main.py, and .*SyntaxError"):
+        LabRuns(lab).run("starter", demo_scenario(lab))

@@ -18,12 +18,16 @@ from __future__ import annotations
 
 import math
 import re
+import subprocess
+import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from irqlab.course import Lab
 from irqlab.diagram import render_svg
 from irqlab.diagram.lanes import INPUT_PIN, LED_PIN
+from irqlab.outcome import problem
 from irqlab.runner import Run, run
 from irqlab.scenario import Scenario
 
@@ -60,8 +64,33 @@ class LabRuns:
             path = self.lab.program(program)
             if not path.is_file():
                 raise FigureError(f"a figure of lab {self.lab.slug} needs {path}: it is missing")
-            self._runs[key] = run(path, scenario, board="esp32")
+            with tempfile.TemporaryDirectory(prefix="irqlab-figure-") as tmp:
+                copy = Path(tmp) / path.name
+                copy.write_text(committed(path, self.lab.root))
+                result = run(copy, scenario, board="esp32")
+            # The starter and the solution run to the end; a variant may crash on purpose.
+            wrong = problem(result) if program in ("starter", "solution") else None
+            if wrong:
+                where = path.relative_to(self.lab.root)
+                raise FigureError(f"a figure of lab {self.lab.slug} runs {where}, and {wrong}")
+            self._runs[key] = result
         return self._runs[key]
+
+
+def committed(path: Path, root: Path) -> str:
+    """The course's own version of `path`: as committed, when the course is a git checkout.
+    A student edits the starter in place; the site must not draw their work in progress."""
+    relative = path.resolve().relative_to(root.resolve()).as_posix()
+    try:
+        shown = subprocess.run(
+            ["git", "-C", str(root), "show", f"HEAD:{relative}"],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+    except OSError:  # no git: a course unpacked from an archive is its own copy
+        return path.read_text()
+    return shown.stdout if shown.returncode == 0 else path.read_text()
 
 
 # -- drawing ----------------------------------------------------------------------------------
