@@ -99,16 +99,25 @@ def page(title: str) -> str:
 """
 
 
+def _code(source: str) -> dict[str, object]:
+    return {
+        "cell_type": "code",
+        "execution_count": None,
+        "metadata": {},
+        "outputs": [],
+        "source": source,
+    }
+
+
 def notebook(title: str) -> str:
     cells = [
         {"cell_type": "markdown", "metadata": {}, "source": [f"# {title}: {MARK}: a title"]},
-        {
-            "cell_type": "code",
-            "execution_count": None,
-            "metadata": {},
-            "outputs": [],
-            "source": [f"# {MARK}: an experiment on the simulated board that plots what it finds"],
-        },
+        _code("%load_ext irqlab.notebook\nimport matplotlib.pyplot as plt"),
+        _code(f"%%micropython program\n# {MARK}: the MicroPython program under test"),
+        _code(
+            f"# {MARK}: an experiment on the simulated board that plots what it finds:\n"
+            "# run_program(program, scenario) runs it; label every line you plot"
+        ),
     ]
     book = {
         "cells": cells,
