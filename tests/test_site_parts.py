@@ -89,6 +89,10 @@ def test_the_labs_nav_follows_course_toml_and_names_missing_pages(tmp_path: Path
     assert len(missing) == 1 and "docs/labs/02-b.md does not exist" in missing[0]
     placed = nav.place([{"Home": "index.md"}, {"Labs": []}], "Labs", entries, docs, "labs")
     assert placed == [{"Home": "index.md"}, {"Labs": [{"1. A": "labs/01-a.md"}]}]
+    course = load_course(tmp_path)
+    assert nav.lab_table(course, docs).splitlines()[2] == "| 1. [A](01-a.md) |  |"
+    assert nav.lab_table(course, docs, "labs/").splitlines()[2] == "| 1. [A](labs/01-a.md) |  |"
+    assert nav.lab_table(course, docs).splitlines()[3] == "| 2. B |  |", "no page yet: no link"
 
 
 def test_the_notebooks_nav_lists_each_labs_notebook_by_its_title(tmp_path: Path) -> None:

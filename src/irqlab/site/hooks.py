@@ -35,6 +35,7 @@ def on_config(config: Any) -> Any:
     course = load_course(root)
     _values["repo_url"] = config.repo_url or ""
     _values["lab_table"] = nav.lab_table(course, docs_dir)
+    _values["course_table"] = nav.lab_table(course, docs_dir, "labs/")
     _values["notebook_table"] = nav.notebook_table(course, docs_dir)
     entries, missing = nav.lab_entries(course, docs_dir)
     for problem in missing:

@@ -65,13 +65,14 @@ def place(
     ]
 
 
-def lab_table(course: Course, docs_dir: Path) -> str:
-    """A Markdown table of the labs for labs/index.md: number, title (linked), summary."""
+def lab_table(course: Course, docs_dir: Path, folder: str = "") -> str:
+    """A Markdown table of the labs: number, title (linked), summary. `folder` leads from
+    the page that shows it to the labs' pages ("" on labs/index.md, "labs/" on the home page)."""
     rows = ["| lab | what you learn |", "|---|---|"]
     for lab in course.labs:
         title = lab.title
         if (docs_dir / "labs" / f"{lab.slug}.md").is_file():
-            title = f"[{title}]({lab.slug}.md)"
+            title = f"[{title}]({folder}{lab.slug}.md)"
         rows.append(f"| {lab.number}. {title} | {lab.summary} |")
     return "\n".join(rows)
 
