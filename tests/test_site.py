@@ -193,3 +193,48 @@ def test_a_reader_can_browse_search_and_see_code_and_diagrams(served: str, brows
     page.goto(f"{served}/notebooks/{first.slug}.html")
     assert page.locator("svg").count() > 0
     assert not problems, "\n".join(problems)
+
+
+PHONE = {"width": 390, "height": 844}
+# Where a code block's `# BUG` comment sits, and the box of the block that shows it.
+BUG_BOXES = """() => [...document.querySelectorAll('article pre code')].flatMap(code => {
+  const boxes = [];
+  const walker = document.createTreeWalker(code, NodeFilter.SHOW_TEXT);
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    const at = node.data.indexOf('# BUG');
+    if (at < 0) continue;
+    const range = document.createRange();
+    range.setStart(node, at);
+    range.setEnd(node, Math.min(node.data.length, at + 5));
+    const seen = code.closest('pre').getBoundingClientRect();
+    const bug = range.getBoundingClientRect();
+    boxes.push({line: node.data.trim().slice(0, 60), right: bug.right, edge: seen.right});
+  }
+  return boxes;
+})"""
+# The smallest lane label of each timing diagram, as drawn on the screen.
+LABEL_PX = """() => [...document.querySelectorAll('figure.irqlab-figure svg')].map(svg => {
+  const sizes = [...svg.querySelectorAll('text')].map(t => t.getBoundingClientRect().height)
+    .filter(h => h > 0);
+  return sizes.length ? Math.min(...sizes) : 0;
+})"""
+
+
+def test_every_lab_page_reads_on_a_phone(served: str, browser) -> None:  # type: ignore[no-untyped-def]
+    page = browser.new_page()
+    page.set_viewport_size(PHONE)
+    problems: list[str] = []
+    page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
+    for lab in load_course(ROOT).labs:
+        page.goto(f"{served}/labs/{lab.slug}.html")
+        assert page.locator("article h1").first.is_visible()
+        figures = page.locator("figure.irqlab-figure svg")
+        assert figures.count() > 0, f"lab {lab.number}'s page shows no timing diagram"
+        for box in page.evaluate(BUG_BOXES):
+            assert box["right"] <= box["edge"] + 1, (
+                f"lab {lab.number}: a code block hides its # BUG comment off-screen on a "
+                f"390 px phone ({box['line']!r})"
+            )
+        for smallest in page.evaluate(LABEL_PX):
+            assert smallest >= 9, f"lab {lab.number}: a diagram's labels are {smallest:.1f} px tall"
+    assert not problems, "\n".join(problems)
