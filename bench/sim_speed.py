@@ -19,8 +19,9 @@ import time
 from pathlib import Path
 
 from irqlab.instrument import instrument
+from irqlab.port import micropython_command
 from irqlab.profiles import ESP32
-from irqlab.runner import Run, micropython_command, run
+from irqlab.runner import Run, run
 from irqlab.scenario import Button, Press, Scenario
 
 SLEEP_PACED = """

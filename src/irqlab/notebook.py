@@ -1,6 +1,7 @@
-"""What the labs' notebooks need to run MicroPython on the simulated board, in one line::
+"""What the labs' notebooks need to run MicroPython on the simulated board::
 
     %load_ext irqlab.notebook
+    from irqlab.notebook import run_program
 
 Then a cell that starts with ``%%micropython polling`` is a MicroPython program, shown and
 highlighted as the code it is, and kept as the string ``polling``; ``run_program(polling,
@@ -47,10 +48,9 @@ def micropython(line: str, cell: str, namespace: dict[str, Any]) -> None:
 
 
 def load_ipython_extension(ipython: Any) -> None:
-    """`%load_ext irqlab.notebook`: the cell magic, the two helpers, and SVG plots."""
+    """`%load_ext irqlab.notebook`: the cell magic, and plots drawn as SVG."""
     namespace = ipython.user_ns
     ipython.register_magic_function(
         lambda line, cell: micropython(line, cell, namespace), "cell", "micropython"
     )
-    namespace.update(run_program=run_program, answer_delays=answer_delays)
     ipython.run_line_magic("config", 'InlineBackend.figure_formats = ["svg"]')

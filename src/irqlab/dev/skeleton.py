@@ -112,7 +112,10 @@ def _code(source: str) -> dict[str, object]:
 def notebook(title: str) -> str:
     cells = [
         {"cell_type": "markdown", "metadata": {}, "source": [f"# {title}: {MARK}: a title"]},
-        _code("%load_ext irqlab.notebook\nimport matplotlib.pyplot as plt"),
+        _code(
+            "%load_ext irqlab.notebook\nimport matplotlib.pyplot as plt\n\n"
+            "from irqlab.notebook import run_program"
+        ),
         _code(f"%%micropython program\n# {MARK}: the MicroPython program under test"),
         _code(
             f"# {MARK}: an experiment on the simulated board that plots what it finds:\n"

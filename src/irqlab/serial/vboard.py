@@ -35,8 +35,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from irqlab.errors import IrqlabError
+from irqlab.port import BOARD_DIR, micropython_command
 from irqlab.profiles import profile
-from irqlab.runner import BOARD_DIR, micropython_command
 from irqlab.scenario import Compiled
 
 FIRMWARE_DIR = Path(__file__).parent / "firmware"

