@@ -184,6 +184,34 @@ def test_a_missing_second_jumper_is_named_only_when_the_scenario_needs_it(tmp_pa
             target.run(program, _two_inputs(17), "esp32", server.address)
 
 
+PULSES = """\
+import time
+import esp32
+from machine import Counter, Encoder, Pin
+
+events = []
+c = Counter(0, Pin(5), edge=Counter.RISING | Counter.FALLING)
+e = Encoder(1, Pin(5), Pin(17), phases=4)
+p = esp32.PCNT(2, pin=Pin(5), falling=esp32.PCNT.INCREMENT, threshold0=2)
+p.irq(lambda u: events.append(u.irq().flags()), esp32.PCNT.IRQ_THRESHOLD0)
+p.start()
+time.sleep_ms(1100)
+print(c.value(), e.value(), e.phases(), p.value(), events, p, Counter(0) is c)
+"""
+
+
+def test_pulse_counters_run_unchanged_on_a_board(esp32, tmp_path):
+    """machine.Counter, machine.Encoder (Python over esp32.PCNT in the ESP32's firmware)
+    and esp32.PCNT through the harness on a board: the same results as on the sim."""
+    program = tmp_path / "main.py"
+    program.write_text(PULSES)
+    scenario = _two_inputs(17)
+    sim = sim_run(program, scenario)
+    board = target.run(program, scenario, "esp32", esp32)
+    assert sim.stdout == board.stdout == "4 4 4 2 [8] PCNT(2) True\n", (sim.stdout, board.stdout)
+    assert len(board.trace.handler_runs("pcnt2")) == len(sim.trace.handler_runs("pcnt2")) == 1
+
+
 def test_ticks_start_where_the_scenario_says(esp32, counter):
     near_wrap = Scenario(world=(Jumper(),), seconds=0.5, ticks_ms_start=2**30 - 200)
     board = target.run(counter, near_wrap, "esp32", esp32)

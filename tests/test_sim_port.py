@@ -353,7 +353,8 @@ def test_a_value_of_2_to_the_30_allocates_with_the_heap_locked() -> None:
 
 
 # Names the ESP32 port's modules have (ports/esp32/modmachine.c, extmod/modmachine.c,
-# extmod/modtime.c, py/modmicropython.c): the simulated ones offer no name beyond these.
+# extmod/modtime.c, py/modmicropython.c, ports/esp32/modesp32.c): the simulated ones offer
+# no name beyond these.
 PORT_NAMES = {
     "machine": {
         "Pin",
@@ -408,6 +409,29 @@ PORT_NAMES = {
         "gmtime",
         "localtime",
         "mktime",
+    },
+    # ports/esp32/modesp32.c esp32_module_globals_table
+    "esp32": {
+        "HEAP_DATA",
+        "HEAP_EXEC",
+        "LDO",
+        "NVS",
+        "PCNT",
+        "Partition",
+        "RMT",
+        "ULP",
+        "WAKEUP_ALL_LOW",
+        "WAKEUP_ANY_HIGH",
+        "gpio_deep_sleep_hold",
+        "idf_heap_info",
+        "idf_task_info",
+        "mcu_temperature",
+        "raw_temperature",
+        "wake_on_ext0",
+        "wake_on_ext1",
+        "wake_on_gpio",
+        "wake_on_touch",
+        "wake_on_ulp",
     },
     "micropython": {
         "const",

@@ -19,7 +19,7 @@ from typing import Any
 
 from irqlab import sandbox
 from irqlab.errors import IrqlabError
-from irqlab.feed import Feed
+from irqlab.feed import MAX_WINDOW, Feed
 from irqlab.profiles import profile
 from irqlab.program import Program, load_program
 from irqlab.scenario import Compiled, Scenario
@@ -28,7 +28,7 @@ from irqlab.trace import Event, Trace, event_from_wire
 
 BOARD_DIR = Path(__file__).parent / "board"
 HARNESS = BOARD_DIR / "_irqharness.py"
-HEAP = "256K"  # an ESP32 without PSRAM gives a program about this much, with the harness
+HEAP = "276K"  # a program finds about 170K free, as on an ESP32 without PSRAM
 MAX_PRINTED = 200_000  # what a program may print before the run is stopped
 MAX_RAW = 1_000_000  # bytes of other output the host reads before it stops the run
 STALL_S = 5.0  # CPU seconds the board spends without a word: its clock has stopped
@@ -108,6 +108,7 @@ def run(
         world_r, world_w = os.pipe()  # the host's answers: the world, a window at a time
         config = {
             "world_fd": world_r,
+            "max_window": MAX_WINDOW,
             "nonce": nonce,
             "folder": tmp,  # the staged copies
             "path": str(prog.folder),  # for what was not staged

@@ -146,12 +146,33 @@ class Board:
         self.buffer.closed = True
 
 
+def board_machine():
+    # The board's machine. On an ESP32 since v1.26 `import machine` gives a Python module
+    # (ports/esp32/modules/machine.py) with Counter and Encoder, which hands every other
+    # name to the built-in module by __getattr__ and keeps that one as `_machine`: both,
+    # as one object whose names can be listed.
+    import machine
+
+    builtin = machine.__dict__.get("_machine")
+    if builtin is None:
+        return machine
+
+    class _Machine:
+        pass
+
+    m = _Machine()
+    for module in (builtin, machine):
+        for key in module.__dict__:
+            if not key.startswith("__"):
+                setattr(m, key, getattr(module, key))
+    return m
+
+
 def install(cfg, tracer):
     # The board's own machine and time, and a start() for the harness to call.
     import time
 
-    import machine
-
+    machine = board_machine()
     board = Board(cfg, tracer, machine, time)
     board.install()
     return machine, board.ticks, board.start

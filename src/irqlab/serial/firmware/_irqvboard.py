@@ -172,6 +172,17 @@ class _CtrlC:
         raise KeyboardInterrupt
 
 
+def _esp32(rmt, pcnt):
+    # The esp32 module's classes this board has, and no more.
+    class _Esp32:
+        pass
+
+    m = _Esp32()
+    m.RMT = rmt
+    m.PCNT = pcnt
+    return m
+
+
 def boot(path):
     with open(path) as f:
         cfg = json.load(f)
@@ -203,12 +214,16 @@ def boot(path):
     _guard_all(_irqsim, _irqselect, (_irqselect._Poll,))
     sys.modules["select"] = _irqselect
     sys.modules["_asyncio"] = _irqasyncio
-    if cfg.get("rmt"):
+    if cfg.get("rmt"):  # an ESP32: its esp32 module, and machine as its firmware has it
+        import _irqesp32
+        import _irqportmachine
         import _irqrmt
 
         if hasattr(_irqsim, "hold"):
             _guard_all(_irqsim, _irqrmt, (_irqrmt.RMT,))
-        sys.modules["esp32"] = _irqrmt
+            _guard_all(_irqsim, _irqesp32, (_irqesp32.PCNT, _irqesp32._IRQ))
+        sys.modules["esp32"] = _esp32(_irqrmt.RMT, _irqesp32.PCNT)
+        sys.modules["machine"] = _irqportmachine
     sys.path[:] = ["", ".frozen", "lib"] + cfg["path"]
     global _clock, _ctrl_c
     _clock = _Clock(_irqsim, cfg["again_file"])
