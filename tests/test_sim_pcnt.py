@@ -285,6 +285,24 @@ def test_counter_and_encoder_share_the_units() -> None:
     assert out == ["ValueError('PCNT in use',)", "RuntimeError('not initialised',)", "0 True"]
 
 
+def test_a_counters_value_can_be_set_to_any_number_a_pcnts_only_to_0() -> None:
+    # machine.py _CounterBase.value: value(v) returns the count and carries on from v
+    # (an offset); esp32_pcnt_value refuses anything but 0
+    out = _run(
+        """
+        import time
+        from machine import Counter, Pin
+        c = Counter(0, Pin(12))
+        time.sleep_ms(50)
+        print(c.value(1000), c.value())
+        time.sleep_ms(20)
+        print(c.value())
+        """,
+        WAVE,
+    )
+    assert out == ["41 1000", "1020"]
+
+
 @pytest.mark.parametrize(("phases", "count"), [(1, 100), (2, 200), (4, 400)])
 def test_an_encoder_counts_1_2_or_4_per_cycle_and_backwards_negative(
     phases: int, count: int

@@ -85,6 +85,9 @@ class Profile:
     no_irq: tuple[int, ...] = ()  # pins whose irq() raises OSError
     # The lab kit's jumpers, (output, input): the main one first, then the second input's.
     jumpers: tuple[tuple[int, int], ...] = ((4, 5), (16, 17))
+    # What machine.reset_cause() says to a program started after a soft reset (as
+    # mpremote and irqlab start one): the ESP32 port remembers the soft reset.
+    soft_reset_cause: str = "SOFT_RESET"
     uart_byte_ns: int = 86_806  # 115200 baud, 8N1: ten bits a byte
     uart_fifo: int = 128
 
@@ -190,6 +193,7 @@ ESP8266 = Profile(
     # No GPIO17, and GPIO16 takes no IRQ (ports/esp8266/machine_pin.c pyb_pin_obj,
     # pyb_pin_irq): the second input is GPIO14 (D5), driven from GPIO12 (D6).
     jumpers=((4, 5), (12, 14)),
+    soft_reset_cause="PWRON_RESET",  # the SDK's reason for the last hardware reset
 )
 
 PROFILES = {p.name: p for p in (ESP32, ESP8266)}

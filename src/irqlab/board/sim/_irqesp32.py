@@ -13,13 +13,7 @@ _HOLD = 2  # PCNT_MODE_DISABLE: the mode pin's level stops the count
 _REVERSE = 1  # PCNT_MODE_REVERSE
 
 
-def _pin_id(pin):
-    # mp_hal_get_pin_obj (ports/esp32/machine_pin.c machine_pin_find): a Pin, or its number.
-    if isinstance(pin, _irqmachine.Pin):
-        return pin._id
-    if type(pin) is int and pin in _sim.profile["pins"]:
-        return pin
-    raise ValueError("invalid pin")
+_pin_id = _irqmachine._pin_number  # a Pin, or a valid pin's number
 
 
 def _as_input(pid):

@@ -316,12 +316,22 @@ class Timer:
         return "timer%d" % self._id
 
 
+def _pin_number(pin):
+    # mp_hal_get_pin_obj (ports/esp32/machine_pin.c machine_pin_find, ports/esp8266
+    # machine_pin.c mp_obj_get_pin_obj): a Pin, or a valid pin's number.
+    if isinstance(pin, Pin):
+        return pin._id
+    if type(pin) is int and pin in _P["pins"]:
+        return pin
+    raise ValueError("invalid pin")
+
+
 def time_pulse_us(pin, pulse_level, timeout_us=1000000):
     # extmod/machine_pulse.c: wait (up to timeout_us) for the pin to reach pulse_level,
     # then time how long it stays there (up to timeout_us again); -2 if it never came,
     # -1 if it did not end. A C loop: the world moves, no callback runs.
     _charge()
-    pid = pin._id
+    pid = _pin_number(pin)
     level = 1 if pulse_level else 0
     timeout = timeout_us * 1000
     if not _sim.spin_ns(timeout, lambda: _sim.level_of(pid) == level):
@@ -375,7 +385,10 @@ for _name, _value in _P["wake"].items():  # machine.SLEEP, machine.DEEPSLEEP
 
 
 def reset_cause():
-    return _P["reset"]["PWRON_RESET"]
+    # ESP32: SOFT_RESET once the board has soft-reset (ports/esp32/modmachine.c
+    # machine_deinit sets is_soft_reset); ESP8266: the last hardware reset's reason.
+    _charge()
+    return _P["reset"][_P["soft_reset_cause"]]
 
 
 def reset():
