@@ -331,6 +331,44 @@ def test_machine_has_the_ports_wake_constants() -> None:
     assert lines(ok(run_source(source, board="esp8266"))) == ["4 False"]
 
 
+def test_reset_cause_and_its_constants_are_the_ports() -> None:
+    # ports/esp32/modmachine.c reset_reason_t (1..5) and mp_machine_reset_cause: after a
+    # soft reset (machine_deinit), SOFT_RESET; ports/esp8266/modmachine.c: the SDK's
+    # rst_reason values, and the last hardware reset's (a soft reset keeps it)
+    source = (
+        "import machine as m\n"
+        "print(m.PWRON_RESET, m.HARD_RESET, m.WDT_RESET, m.DEEPSLEEP_RESET, m.SOFT_RESET,"
+        " m.reset_cause())"
+    )
+    assert lines(ok(run_source(source))) == ["1 2 3 4 5 5"]
+    assert lines(ok(run_source(source, board="esp8266"))) == ["0 6 1 5 4 0"]
+
+
+@pytest.mark.parametrize(("size", "message"), [(51, ""), (52, "heap is locked")])
+def test_a_locked_heap_memory_error_needs_52_bytes_of_emergency_buffer(
+    size: int, message: str
+) -> None:
+    # py/objexcept.c mp_obj_new_exception_msg: the message's str object goes in the
+    # emergency buffer at EMG_BUF_STR_OFFSET (two traceback entries and a 1-tuple: 36 bytes
+    # on a 32-bit board) if 16 more bytes fit: 52 bytes, else a bare MemoryError
+    r = run_source(
+        f"""
+        import micropython, time
+        from machine import Pin
+        micropython.alloc_emergency_exception_buf({size})
+        def h(p):
+            x = [1, 2]
+        Pin(5, Pin.IN).irq(h, Pin.IRQ_RISING)
+        Pin(4, Pin.OUT).value(1)
+        time.sleep_ms(5)
+        """,
+        strict_isr=True,
+    )
+    (exc,) = r.trace.exceptions("handler")
+    assert exc["type"] == "MemoryError" and exc["message"].endswith(message)
+    assert bool(exc["message"]) == bool(message)
+
+
 def test_a_value_of_2_to_the_30_allocates_with_the_heap_locked() -> None:
     # py/smallint.h: a 32-bit board's small ints are 31-bit; time_ns() past 1.07 s of
     # uptime is a long int, so making it allocates: in a strict handler, MemoryError.
@@ -353,7 +391,8 @@ def test_a_value_of_2_to_the_30_allocates_with_the_heap_locked() -> None:
 
 
 # Names the ESP32 port's modules have (ports/esp32/modmachine.c, extmod/modmachine.c,
-# extmod/modtime.c, py/modmicropython.c): the simulated ones offer no name beyond these.
+# extmod/modtime.c, py/modmicropython.c, ports/esp32/modesp32.c): the simulated ones offer
+# no name beyond these.
 PORT_NAMES = {
     "machine": {
         "Pin",
@@ -409,6 +448,29 @@ PORT_NAMES = {
         "localtime",
         "mktime",
     },
+    # ports/esp32/modesp32.c esp32_module_globals_table
+    "esp32": {
+        "HEAP_DATA",
+        "HEAP_EXEC",
+        "LDO",
+        "NVS",
+        "PCNT",
+        "Partition",
+        "RMT",
+        "ULP",
+        "WAKEUP_ALL_LOW",
+        "WAKEUP_ANY_HIGH",
+        "gpio_deep_sleep_hold",
+        "idf_heap_info",
+        "idf_task_info",
+        "mcu_temperature",
+        "raw_temperature",
+        "wake_on_ext0",
+        "wake_on_ext1",
+        "wake_on_gpio",
+        "wake_on_touch",
+        "wake_on_ulp",
+    },
     "micropython": {
         "const",
         "opt_level",
@@ -454,6 +516,7 @@ def test_errors_read_as_the_board_prints_them() -> None:
 def test_time_pulse_us_times_a_pulse_and_says_minus_2_or_minus_1_on_a_timeout() -> None:
     # extmod/machine_pulse.c machine_time_pulse_us: -2 if the level never came, -1 if the
     # pulse did not end, each within timeout_us; a C loop, so no callback runs inside.
+    # machine_time_pulse_us_ takes the pin through mp_hal_get_pin_obj: a number too.
     scenario = Scenario(
         world=(Button(pin=5),), timeline=(Press(at=0.1, hold=0.05), Press(at=0.3, hold=0.2))
     )
@@ -463,7 +526,7 @@ def test_time_pulse_us_times_a_pulse_and_says_minus_2_or_minus_1_on_a_timeout() 
             import machine
             from machine import Pin
             button = Pin(5, Pin.IN)
-            never = machine.time_pulse_us(button, 0, 1000)
+            never = machine.time_pulse_us(5, 0, 1000)  # a pin's number will do
             pulse = machine.time_pulse_us(button, 0, 200_000)
             too_long = machine.time_pulse_us(button, 0, 150_000)
             print(never, pulse, too_long)

@@ -42,7 +42,7 @@ PROBES = {
 # Every function the program can reach from the board's modules, and their classes' methods:
 # none of their __globals__ holds the simulator (its clock, costs, world or trace writer).
 WALK = """
-import machine, time, micropython, select
+import machine, time, micropython, select, esp32
 SECRETS = ("C_OP", "tracer", "counter", "_wt", "_sim")
 seen = []
 def look(f):
@@ -52,27 +52,38 @@ def look(f):
         return
     if [k for k in SECRETS if k in g]:
         seen.append(1)
-for m in (machine, time, micropython, select):
+def look_in(v):
+    look(v)
+    for inner in list(getattr(v, "__dict__", {})):
+        look(getattr(v, inner))
+for m in (machine, time, micropython, select, esp32):
     for name in list(m.__dict__):
-        v = getattr(m, name)
-        look(v)
-        for inner in list(getattr(v, "__dict__", {})):
-            look(getattr(v, inner))
+        look_in(getattr(m, name))
+# and what the pulse counters hand out: their objects, their IRQ objects
+p = esp32.PCNT(0, pin=12)
+c = machine.Counter(1, machine.Pin(13))
+for obj in (p, p.irq(), type(p.irq()), c, machine.Encoder(2, 12, 13)):
+    look_in(obj)
 print("found" if seen else "nothing", len(seen))
 """
+PROBES["a pulse counter's board unit"] = (
+    "import esp32\nprint('found', esp32.PCNT(0, pin=12).irq()._unit)"
+)
 
 PROBES["every function's __globals__"] = WALK
 
 # The probes that name what is private (an `_irq` module, a `_name` of a board object,
-# sys.modules): the host's check refuses them. The others ask for a public name the board
-# no longer has.
-REFUSED = set(PROBES) - {"machine.sim", "time.sim"}
+# sys.modules): the host's check refuses them. The others ask for a name the board's
+# objects no longer have.
+REFUSED = set(PROBES) - {"machine.sim", "time.sim", "a pulse counter's board unit"}
 
 
 @pytest.mark.parametrize("path", list(PROBES))
 def test_an_ungraded_program_finds_no_way_to_the_board(path: str) -> None:
     r = run_source(PROBES[path])
     assert "found" not in r.stdout, f"{path}: {r.stdout}"
+    if PROBES[path] is WALK:  # it looked, everywhere
+        assert r.stdout.startswith("nothing"), r.stdout
 
 
 @pytest.mark.parametrize("path", list(PROBES))

@@ -138,31 +138,58 @@ class Board:
         self.player.stop()
         if self.stop_timer is not None:
             self.stop_timer.deinit()
-        for t, level in self.player.edges(now):
-            self.tracer.emit_at(t, "edge", self.cfg["stim"]["target"], level)
+        for t, pin, level in self.player.edges(now):
+            self.tracer.emit_at(t, "edge", pin, level)
         self.buffer.live = False
         self._end(self.tracer, reason, exit)
         self.buffer.flush()
         self.buffer.closed = True
 
 
+def board_machine():
+    # The board's machine. On an ESP32 since v1.26 `import machine` gives a Python module
+    # (ports/esp32/modules/machine.py) with Counter and Encoder, which hands every other
+    # name to the built-in module by __getattr__ and keeps that one as `_machine`: both,
+    # as one object whose names can be listed.
+    import machine
+
+    builtin = machine.__dict__.get("_machine")
+    if builtin is None:
+        return machine
+
+    class _Machine:
+        pass
+
+    m = _Machine()
+    for module in (builtin, machine):
+        for key in module.__dict__:
+            if not key.startswith("__"):
+                setattr(m, key, getattr(module, key))
+    return m
+
+
 def install(cfg, tracer):
     # The board's own machine and time, and a start() for the harness to call.
     import time
 
-    import machine
-
+    machine = board_machine()
     board = Board(cfg, tracer, machine, time)
     board.install()
     return machine, board.ticks, board.start
 
 
 def jumper(pin_out=4, pin_in=5):
-    # True when what pin_out drives reaches pin_in (the lab kit's jumper wire).
+    # True when what pin_out drives reaches pin_in (the lab kit's jumper wire); None when
+    # the firmware has no such pin (an ESP32 built with SPIRAM has no GPIO16 or 17).
     import time
 
     import machine
 
+    try:
+        machine.Pin(pin_out)  # the pin as it is: only whether the firmware has it
+        machine.Pin(pin_in)
+    except ValueError:
+        return None
     out = machine.Pin(pin_out, machine.Pin.OUT, value=1)
     inp = machine.Pin(pin_in, machine.Pin.IN, machine.Pin.PULL_UP)
     ok = True

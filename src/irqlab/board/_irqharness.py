@@ -24,7 +24,7 @@ def _install_sim(cfg, tracer):
         tracer,
         lambda: _stop_sim(tracer, _irqsim),
         lambda reason, what: _halt_sim(tracer, _irqsim, reason, what),
-        _asker(tracer, cfg["world_fd"]),
+        _asker(tracer, cfg["world_fd"], cfg["max_window"]),
     )
     import _irqmachine
     import _irqmp
@@ -46,27 +46,32 @@ def _install_sim(cfg, tracer):
     return _irqmachine, _irqtime, _irqsim.start
 
 
-def _asker(tracer, fd):
+def _asker(tracer, fd, max_window):
     # The host holds the world (irqlab.feed): ask it for the edges up to `upto` ns
-    # (plus its lookahead); it answers on its own pipe, packed.
+    # (plus its lookahead); it answers on its own pipe, packed, at most max_window edges.
+    # Each answer is read into the same two buffers (the board has spent the last window
+    # when it asks again): a storm's windows cost the heap nothing, and never fragment it.
     import struct
     from array import array
 
     pipe = open(fd, "rb")
+    times = array("q", bytearray(8 * max_window))
+    codes = bytearray(max_window)
+    head = bytearray(12)
 
-    def read(n):
-        buf = b""
-        while len(buf) < n:
-            got = pipe.read(n - len(buf))
-            if not got:
-                raise SystemExit(3)  # the host went away
-            buf += got
-        return buf
+    def read_into(view, size):
+        # A blocking stream's readinto reads until the buffer is full (py/stream.c
+        # mp_stream_rw), or returns short at the end of the stream.
+        if pipe.readinto(view) != size:
+            raise SystemExit(3)  # the host went away
 
     def ask(upto):
         tracer.emit("want", upto)
-        horizon, n = struct.unpack("<qI", read(12))
-        return horizon, array("q", read(8 * n)), read(n)
+        read_into(head, 12)
+        horizon, n = struct.unpack("<qI", head)
+        read_into(memoryview(times)[:n], 8 * n)
+        read_into(memoryview(codes)[:n], n)
+        return horizon, times, memoryview(codes)[:n]
 
     return ask
 
@@ -82,6 +87,21 @@ def _install_asyncio(tracer):
     sys.modules["select"] = select
     sys.modules["uselect"] = select
     sys.modules["_asyncio"] = _irqtrace.public(_irqasyncio)
+
+
+def _board_esp32(cfg):
+    # The board's esp32 module: the chip's own, or on the sim the simulated one (ESP32).
+    if cfg.get("target") != "board":
+        if not cfg["profile"]["pcnt_units"]:
+            return None
+        import _irqesp32
+
+        return _irqesp32
+    try:
+        import esp32
+    except ImportError:  # an ESP8266
+        return None
+    return esp32
 
 
 def _locked_heap_error(e):
@@ -185,6 +205,9 @@ def main():
     else:
         machine, vtime, start = _install_sim(cfg, tracer)
     sys.modules["machine"] = _irqtrace.traced_machine(machine, tracer)
+    esp32 = _board_esp32(cfg)
+    if esp32 is not None:
+        sys.modules["esp32"] = _irqtrace.traced_esp32(esp32, tracer, sys.modules["machine"].Pin)
     traced = _irqtrace.traced_time(vtime, tracer)
     sys.modules["time"] = traced
     sys.modules["utime"] = traced

@@ -356,30 +356,142 @@ def traced_machine(base, tr):
     m.Signal = Signal
     if hasattr(base, "time_pulse_us"):
         m.time_pulse_us = time_pulse_us
+    extra = ()
     if hasattr(base, "Counter"):
-        m.Counter = _counter(base, Pin, pins)
+        m.Counter = _proxy_class(base.Counter, Pin, ("RISING", "FALLING", "UP", "DOWN"))
+        m.Encoder = _proxy_class(base.Encoder, Pin, (), ("phases",))
+        extra = (m.Counter, m.Encoder)
     m.disable_irq = disable_irq
     m.enable_irq = enable_irq
     if tr.hold is not None:
-        extra = (base.Counter,) if hasattr(base, "Counter") else ()
         guard_all(tr, m, (Pin, Timer, IRQ, base.Signal, base._IRQ) + extra)
     return m
 
 
-def _counter(base, Pin, pins):
-    # machine.Counter as the board has it, given the board's own pin for a proxy.
-    class Counter:
-        RISING = base.Counter.RISING
-        FALLING = base.Counter.FALLING
-        UP = base.Counter.UP
-        DOWN = base.Counter.DOWN
+def _pin_numbers(Pin, args, kwargs):
+    # The port takes a pin's number wherever it takes a Pin (machine_pin_find): so the
+    # board gets numbers for the program's Pin proxies.
+    a = [x._id if isinstance(x, Pin) else x for x in args]
+    kw = {}
+    for k in kwargs:
+        v = kwargs[k]
+        kw[k] = v._id if isinstance(v, Pin) else v
+    return a, kw
 
-        def __new__(cls, unit_id, src=_NO, **kwargs):
-            if src is _NO:
-                return base.Counter(unit_id, **kwargs)
-            return base.Counter(unit_id, pins[src._id] if isinstance(src, Pin) else src, **kwargs)
 
-    return Counter
+def _proxy_class(board_cls, Pin, constants, methods=(), tr=None):
+    # A class of the board's (Counter, Encoder, esp32.PCNT: one object per unit) seen
+    # through proxies: the board's objects stay in this closure, and a Pin proxy given
+    # to it arrives as the pin's number. With `tr`, irq() handlers are traced.
+    boards = {}
+
+    class Proxy:
+        _proxies = {}
+
+        def __new__(cls, *args, **kwargs):
+            a, kw = _pin_numbers(Pin, args, kwargs)
+            b = board_cls(*a, **kw)
+            p = Proxy._proxies.get(_object_id(b))
+            if p is None:
+                p = object.__new__(cls)
+                Proxy._proxies[_object_id(b)] = p  # by id(): no board object in reach
+                boards[p] = b
+                if tr is not None:
+                    p._source = "pcnt%d" % a[0]
+                    p._irq = Proxy._IRQ(p)  # made once: irq() allocates nothing
+            return p
+
+        def init(self, *args, **kwargs):
+            a, kw = _pin_numbers(Pin, args, kwargs)
+            return boards[self].init(*a, **kw)
+
+        def deinit(self):
+            return boards[self].deinit()
+
+        def value(self, value=_NO):
+            if value is _NO:
+                return boards[self].value()
+            return boards[self].value(value)
+
+        def __repr__(self):
+            return repr(boards[self])
+
+    for name in methods:
+        setattr(Proxy, name, _forward_method(boards, name))
+    for name in constants:
+        setattr(Proxy, name, getattr(board_cls, name))
+    if tr is not None:
+        irqs = {}  # proxy -> the board's IRQ object
+
+        class IRQ:
+            def __init__(self, owner):
+                self._owner = owner
+
+            def flags(self):
+                return irqs[self._owner].flags()
+
+            def trigger(self, new=_NO):
+                if new is _NO:
+                    return irqs[self._owner].trigger()
+                return irqs[self._owner].trigger(new)
+
+            def __call__(self):
+                irqs[self._owner]()
+
+        def irq(self, handler=_NO, trigger=_NO):
+            b = boards[self]
+            if handler is _NO and trigger is _NO:
+                irqs[self] = b.irq()
+            else:
+                h = None if handler is _NO else handler
+                wrapped = None if h is None else _wrap(tr, h, self, self._source)
+                irqs[self] = b.irq(wrapped) if trigger is _NO else b.irq(wrapped, trigger)
+            return self._irq
+
+        Proxy.irq = irq
+        Proxy._IRQ = IRQ
+    return Proxy
+
+
+def _forward_method(boards, name):
+    def method(self):
+        return getattr(boards[self], name)()
+
+    return method
+
+
+def traced_esp32(base, tr, Pin):
+    # The board's esp32 module, its PCNT seen through proxies (Pins as numbers, handlers
+    # traced); on the sim, guarded as machine is.
+    class _Esp32:
+        pass
+
+    m = _Esp32()
+    _copy_api(base, m)
+    if hasattr(base, "PCNT"):
+        consts = [k for k in _names(base.PCNT) if k.isupper()]
+        m.PCNT = _proxy_class(base.PCNT, Pin, consts, ("start", "stop"), tr)
+        if tr.hold is not None:
+            irq = m.PCNT.__dict__["irq"]
+            guard_all(tr, m, (m.PCNT, m.PCNT._IRQ))
+            m.PCNT.irq = _guard_irq(tr, irq)
+    return m
+
+
+def _guard_irq(tr, irq):
+    # guard() for irq(handler, trigger), keywords too, allocating nothing: a handler
+    # calls pcnt.irq().flags(), maybe with the heap locked.
+    hold = tr.hold
+    release = tr.release
+
+    def guarded_irq(self, handler=_NO, trigger=_NO):
+        hold()
+        try:
+            return irq(self, handler, trigger)
+        finally:
+            release()
+
+    return guarded_irq
 
 
 def _names(obj):
@@ -465,7 +577,7 @@ def traced_time(base, tr):
 
 # --- the sim: API calls stand in for the port's C code ---
 
-_FAST = ("value", "__call__", "on", "off", "toggle", "trigger", "deinit")
+_FAST = ("value", "__call__", "on", "off", "toggle", "trigger", "deinit", "flags")
 
 
 def guard(tr, f, fast=False):

@@ -316,84 +316,14 @@ class Timer:
         return "timer%d" % self._id
 
 
-class Counter:
-    # machine.Counter (v1.26+; ports/esp32/modules/machine.py over esp32.PCNT): one of the
-    # 8 pulse-counter units, one object per id, counting every edge of `src` in hardware:
-    # no ISR, no CPU time, masked or not. Its glitch filter ignores pulses shorter than
-    # filter_ns (at most 1023 cycles of the 80 MHz APB clock: 12.8 us).
-    RISING = 1
-    FALLING = 2
-    UP = 1  # esp32.PCNT.INCREMENT
-    DOWN = 2  # esp32.PCNT.DECREMENT
-    _table = {}
-
-    def __new__(cls, unit_id, *args, **kwargs):
-        if not 0 <= unit_id < _P["pcnt_units"]:
-            raise ValueError("invalid id")
-        c = Counter._table.get(unit_id)
-        if c is None:
-            c = object.__new__(cls)
-            c._pin = None
-            Counter._table[unit_id] = c
-        return c
-
-    def __init__(self, unit_id, *args, **kwargs):
-        _charge()
-        self._id = unit_id
-        if self._pin is not None and not (args or kwargs):
-            return  # the unit as it is
-        self._configure(*args, **kwargs)
-
-    def _configure(self, src, edge=1, direction=1, filter_ns=0):
-        self.deinit()
-        self._pin = src._id if hasattr(src, "_id") else int(src)
-        self._edge = edge
-        self._step = 1 if direction == Counter.UP else -1
-        cycles = min(max(0, filter_ns * 80 // 1000), 1023)
-        self._filter_ns = cycles * 1000 // 80
-        self._count = 0
-        self._pending = None  # (t_ns, level): an edge the filter has not passed yet
-        _sim.counters.setdefault(self._pin, []).append(self)
-
-    def init(self, *args, **kwargs):
-        self.__init__(self._id, *args, **kwargs)
-
-    def deinit(self):
-        if self._pin is not None:
-            _sim.counters[self._pin].remove(self)
-            self._pin = None
-
-    def on_level(self, level, t_ns):
-        # The filter passes an edge once the level has held filter_ns: a shorter pulse
-        # is two edges that cancel.
-        p = self._pending
-        if p is not None and t_ns - p[0] < self._filter_ns:
-            self._pending = None
-            return
-        self._settle(t_ns)
-        self._pending = (t_ns, level)
-        self._settle(t_ns)
-
-    def _settle(self, now_ns):
-        p = self._pending
-        if p is not None and now_ns - p[0] >= self._filter_ns:
-            self._pending = None
-            if self._edge & (Counter.RISING if p[1] else Counter.FALLING):
-                self._count += self._step
-
-    def value(self, value=None):
-        _charge()
-        if self._pin is None:
-            raise RuntimeError("not initialised")
-        self._settle(_sim.now)
-        old = self._count
-        if value is not None:
-            self._count = value
-        return old
-
-
-if not _P["pcnt_units"]:  # the ESP8266 has no pulse counter
-    del Counter
+def _pin_number(pin):
+    # mp_hal_get_pin_obj (ports/esp32/machine_pin.c machine_pin_find, ports/esp8266
+    # machine_pin.c mp_obj_get_pin_obj): a Pin, or a valid pin's number.
+    if isinstance(pin, Pin):
+        return pin._id
+    if type(pin) is int and pin in _P["pins"]:
+        return pin
+    raise ValueError("invalid pin")
 
 
 def time_pulse_us(pin, pulse_level, timeout_us=1000000):
@@ -401,7 +331,7 @@ def time_pulse_us(pin, pulse_level, timeout_us=1000000):
     # then time how long it stays there (up to timeout_us again); -2 if it never came,
     # -1 if it did not end. A C loop: the world moves, no callback runs.
     _charge()
-    pid = pin._id
+    pid = _pin_number(pin)
     level = 1 if pulse_level else 0
     timeout = timeout_us * 1000
     if not _sim.spin_ns(timeout, lambda: _sim.level_of(pid) == level):
@@ -455,7 +385,10 @@ for _name, _value in _P["wake"].items():  # machine.SLEEP, machine.DEEPSLEEP
 
 
 def reset_cause():
-    return _P["reset"]["PWRON_RESET"]
+    # ESP32: SOFT_RESET once the board has soft-reset (ports/esp32/modmachine.c
+    # machine_deinit sets is_soft_reset); ESP8266: the last hardware reset's reason.
+    _charge()
+    return _P["reset"][_P["soft_reset_cause"]]
 
 
 def reset():
@@ -464,3 +397,7 @@ def reset():
 
 def soft_reset():
     raise SystemExit(0)
+
+
+if _P["pcnt_units"]:  # ESP32: Python over esp32.PCNT (ports/esp32/modules/machine.py)
+    from _irqcounter import Counter, Encoder  # noqa: F401  (the module's API)

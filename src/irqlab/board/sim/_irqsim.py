@@ -51,7 +51,7 @@ waiting_until = 0  # the end of the sleep or poll under way (0: none)
 _ask = None  # ask(upto_ns) -> (horizon, times, codes): the host's answer
 timers = []  # armed virtual timers (objects with .due, .fire())
 pins = {}  # pin id -> the machine.Pin object the program configured
-counters = {}  # pin id -> the machine.Counter units counting its edges
+counters = {}  # pin id -> the pulse counter units (esp32.PCNT) watching it
 drive = {}  # pin id -> level driven from outside (world or a jumper)
 links = {}  # source pin id -> [target pin ids] (the lab kit's jumper)
 profile = {}
@@ -353,14 +353,17 @@ def set_input(pid, level, t_ns=None):
     t = now if t_ns is None else t_ns
     tracer.edge(pid, after, t // 1000)
     for c in counters.get(pid, ()):  # hardware counters: no ISR, no CPU time
-        c.on_level(after, t)
+        c.on_level(pid, after, t)
     p = pins.get(pid)
     if p is not None:
         p.on_edge(after, t)
 
 
 def output_changed(pid, level):
-    # The program drove an output: whatever is jumpered to it follows.
+    # The program drove an output: whatever is jumpered to it follows, and a pulse
+    # counter on the pin itself counts it (an ESP32 output pin is an input too).
+    for c in counters.get(pid, ()):
+        c.on_level(pid, level, now)
     for dst in links.get(pid, ()):
         set_input(dst, level)
 

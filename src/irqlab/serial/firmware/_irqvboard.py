@@ -1,6 +1,7 @@
 # The virtual board's firmware: what the unix port runs before its REPL, so that a program
 # and mpremote see an ESP32 (or ESP8266) with the lab kit wired to it: the simulated
-# `machine`, `time` and `micropython`, the jumper GPIO4 -> GPIO5, and on the ESP32 the RMT.
+# `machine`, `time` and `micropython`, the lab kit's jumpers (GPIO4 -> GPIO5, GPIO16 ->
+# GPIO17), and on the ESP32 the RMT.
 # Usage: micropython -i -c "import _irqvboard; _irqvboard.boot('BOOT.json'); del _irqvboard"
 import json
 import os as _real_os
@@ -37,7 +38,7 @@ def _halted(reason, what):
 
 
 def _no_world(end):
-    # The virtual board's world is the jumper alone: no edge ever comes from outside.
+    # The virtual board's world is its jumpers alone: no edge ever comes from outside.
     from array import array
 
     return lambda upto: (end + 1, array("q"), b"")
@@ -171,6 +172,17 @@ class _CtrlC:
         raise KeyboardInterrupt
 
 
+def _esp32(rmt, pcnt):
+    # The esp32 module's classes this board has, and no more.
+    class _Esp32:
+        pass
+
+    m = _Esp32()
+    m.RMT = rmt
+    m.PCNT = pcnt
+    return m
+
+
 def boot(path):
     with open(path) as f:
         cfg = json.load(f)
@@ -202,12 +214,16 @@ def boot(path):
     _guard_all(_irqsim, _irqselect, (_irqselect._Poll,))
     sys.modules["select"] = _irqselect
     sys.modules["_asyncio"] = _irqasyncio
-    if cfg.get("rmt"):
+    if cfg.get("rmt"):  # an ESP32: its esp32 module, and machine as its firmware has it
+        import _irqesp32
+        import _irqportmachine
         import _irqrmt
 
         if hasattr(_irqsim, "hold"):
             _guard_all(_irqsim, _irqrmt, (_irqrmt.RMT,))
-        sys.modules["esp32"] = _irqrmt
+            _guard_all(_irqsim, _irqesp32, (_irqesp32.PCNT, _irqesp32._IRQ))
+        sys.modules["esp32"] = _esp32(_irqrmt.RMT, _irqesp32.PCNT)
+        sys.modules["machine"] = _irqportmachine
     sys.path[:] = ["", ".frozen", "lib"] + cfg["path"]
     global _clock, _ctrl_c
     _clock = _Clock(_irqsim, cfg["again_file"])
