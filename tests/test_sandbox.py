@@ -5,6 +5,7 @@ limits only (it must see everything), so a probe that could not see anyway fails
 
 from __future__ import annotations
 
+import functools
 import subprocess
 import sys
 from pathlib import Path
@@ -120,10 +121,9 @@ def test_limits_reach_the_process(monkeypatch: pytest.MonkeyPatch) -> None:
     limits = sandbox.Limits(memory_bytes=300 << 20, cpu_s=7, file_bytes=12345, processes=9)
     show = "import resource as r; print([r.getrlimit(getattr(r, n))[0] for n in {names!r}])"
     names = ["RLIMIT_AS", "RLIMIT_CPU", "RLIMIT_FSIZE", "RLIMIT_NPROC"]
-    argv, env, preexec = sandbox.confine(
-        [sys.executable, "-c", show.format(names=names)], [], {}, limits
-    )
-    out = subprocess.run(argv, env=env, preexec_fn=preexec, capture_output=True, text=True)
+    argv = [sys.executable, "-c", show.format(names=names)]
+    preexec = functools.partial(sandbox.apply_limits, limits)  # what confine() hands Popen
+    out = subprocess.run(argv, preexec_fn=preexec, capture_output=True, text=True)
     assert out.stdout.strip() == str([300 << 20, 7, 12345, 9]), out.stderr
 
 
