@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
 import pytest
+
+from irqlab.progress import OFF
 
 # The fake course's checks are run by the tests, through the plugin; never collected directly.
 collect_ignore = ["fixtures"]
@@ -13,6 +16,10 @@ collect_ignore = ["fixtures"]
 pytest_plugins = ["pytester"]
 
 FIXTURES = Path(__file__).parent / "fixtures"
+
+# irqlab's own tests never record progress in the course they run in (a student's clone);
+# the fake course's fixture turns it back on in its own copy.
+os.environ[OFF] = "1"
 
 
 @pytest.fixture
@@ -23,4 +30,5 @@ def fakecourse(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.chdir(root)
     monkeypatch.delenv("IRQLAB_COURSE", raising=False)
     monkeypatch.delenv("NO_COLOR", raising=False)
+    monkeypatch.delenv(OFF, raising=False)
     return root

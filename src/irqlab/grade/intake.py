@@ -1,12 +1,18 @@
 """Turn one entry of a class's submissions folder into a private folder with a main.py.
 
-An entry is a folder, a single .py file or a .zip. Only .py files are taken; everything is
+An entry is a folder, a single .py file or a .zip; anything else in the submissions folder
+(a readme.txt, a dot-file) is skipped and listed. Only .py files are taken; everything is
 read without following links, and a zip is refused whole if it holds a path that escapes
-it, a link, too many files or too many bytes. A refusal is a reason the student can read.
+it, a link, too many files or too many bytes. A folder or zip holding a whole clone of the
+course is graded from its labs/NN-slug/ folder. A refusal is a reason the student can read.
+What was read has a digest: the same files give the same digest, so a rerun knows what
+changed.
 """
 
 from __future__ import annotations
 
+import errno
+import hashlib
 import os
 import stat
 import zipfile
@@ -24,6 +30,8 @@ MAX_FILES = 100  # .py files in a submission
 MAX_ENTRIES = 2000  # entries in a zip, of any kind
 MAX_EXPANDED = 100 << 20  # what a zip's entries claim to expand to, all together
 SKIPPED = ("__MACOSX", "__pycache__")
+ENTRY_SUFFIXES = (".py", ".zip")
+MAX_NOTES = 10  # notes kept per submission (a clone ignores hundreds of files)
 
 
 class Refused(Exception):
@@ -37,20 +45,40 @@ class Submission:
     folder: Path | None = None  # the private copy, None when refused
     refused: str | None = None
     notes: list[str] = field(default_factory=list)
+    files: dict[str, bytes] = field(default_factory=dict)  # what is graded, by path
+    digest: str = ""  # of the files (or of the refusal): what a rerun compares
 
 
 def find_entries(root: Path) -> list[tuple[str, Path]]:
     """(student, entry) for each entry of the submissions folder, sorted by student."""
+    named: dict[str, Path] = {}
+    for path in sorted(p for p in _listing(root) if not skipped_entry(p)):
+        student = path.stem if path.suffix.lower() in ENTRY_SUFFIXES else path.name
+        named[student if student not in named else path.name] = path
+    return sorted(named.items())
+
+
+def skipped_entries(root: Path) -> list[tuple[str, str]]:
+    """(name, why) for what in the submissions folder is no student's entry."""
+    found = [(p.name, why) for p in sorted(_listing(root)) if (why := skipped_entry(p))]
+    return found
+
+
+def skipped_entry(path: Path) -> str | None:
+    """Why `path` is no submission (a dot-file, a readme.txt), or None if it is one."""
+    if path.name.startswith("."):
+        return "a hidden file"
+    if path.is_dir() or path.suffix.lower() in ENTRY_SUFFIXES:
+        return None
+    return "not a .py file, a .zip or a folder"
+
+
+def _listing(root: Path) -> list[Path]:
     if not root.is_dir():
         raise IrqlabError(
             f"{root} is not a folder", "give the folder that holds one entry per student"
         )
-    entries = sorted(p for p in root.iterdir() if not p.name.startswith("."))
-    named: dict[str, Path] = {}
-    for path in entries:
-        student = path.stem if path.suffix.lower() in (".py", ".zip") else path.name
-        named[student if student not in named else path.name] = path
-    return sorted(named.items())
+    return list(root.iterdir())
 
 
 def upload_entry(folder: Path) -> Path:
@@ -63,22 +91,87 @@ def upload_entry(folder: Path) -> Path:
     return folder
 
 
-def prepare(student: str, entry: Path, dest: Path) -> Submission:
+def prepare(student: str, entry: Path, dest: Path, slug: str = "") -> Submission:
     """Copy the entry's .py files into `dest` (created) and check them."""
+    return write(read(student, entry, slug), dest)
+
+
+def read(student: str, entry: Path, slug: str = "") -> Submission:
+    """The entry's .py files, in memory, rooted where main.py is (a clone: at labs/`slug`/)."""
     sub = Submission(student, entry)
     try:
-        files = dict(_collect(entry, sub.notes))
-        files = _with_main(files, sub.notes)
+        files = _in_clone(dict(_collect(entry, sub.notes)), slug, sub.notes)
+        sub.files = _with_main(files, sub.notes)
+        _check_layout(sub.files)
+    except Refused as e:
+        sub.refused, sub.files = str(e), {}
+    if len(sub.notes) > MAX_NOTES:
+        sub.notes[MAX_NOTES - 1 :] = [f"and {len(sub.notes) - MAX_NOTES + 1} more notes like these"]
+    sub.digest = digest(sub)
+    return sub
+
+
+def write(sub: Submission, dest: Path) -> Submission:
+    """Write what `read` took into `dest` (created), and check each file as a program."""
+    if sub.refused is not None:
+        return sub
+    try:
         dest.mkdir(mode=0o755, parents=True)
-        for rel, data in files.items():
+        for rel, data in sub.files.items():
             target = dest / rel
             target.parent.mkdir(mode=0o755, parents=True, exist_ok=True)
-            target.write_bytes(data)
+            _write(target, rel, data)
             _check(target, rel)
         sub.folder = dest
     except Refused as e:
         sub.refused = str(e)
     return sub
+
+
+def digest(sub: Submission) -> str:
+    """A hash of what is graded: the files and their paths, or the refusal."""
+    h = hashlib.sha256()
+    for rel, data in sorted(sub.files.items()):
+        h.update(b"%d:%s\0%d:" % (len(rel.encode()), rel.encode(), len(data)) + data)
+    if sub.refused is not None:
+        h.update(b"refused\0" + sub.refused.encode())
+    return h.hexdigest()
+
+
+def _write(target: Path, rel: str, data: bytes) -> None:
+    try:
+        with target.open("xb") as f:
+            f.write(data)
+    except OSError as e:
+        if e.errno in (errno.ENAMETOOLONG, errno.EINVAL, errno.EILSEQ):
+            raise Refused(f"{rel!r} can't be a file name here; rename it") from None
+        raise
+
+
+def _check_layout(files: dict[str, bytes]) -> None:
+    """Refuse a file that is also a folder (a zip may hold both a.py and a.py/b.py)."""
+    folders = {"/".join(rel.split("/")[:i]) for rel in files for i in range(1, rel.count("/") + 1)}
+    clash = sorted(folders & files.keys())
+    if clash:
+        raise Refused(f"{clash[0]} is both a file and a folder in the submission; keep one")
+
+
+def _in_clone(files: dict[str, bytes], slug: str, notes: list[str]) -> dict[str, bytes]:
+    """The files of labs/`slug`/ when the entry is a whole clone of the course, else all."""
+    if not slug:
+        return files
+    clones = sorted(
+        rel[: -len("main.py")]
+        for rel in files
+        if rel == f"labs/{slug}/main.py" or rel.endswith(f"/labs/{slug}/main.py")
+    )
+    if not clones:
+        if any(rel.startswith("labs/") or "/labs/" in rel for rel in files):
+            raise Refused(f"the clone has no labs/{slug}/main.py: the program for this lab")
+        return files
+    root = min(clones, key=len)
+    notes.append(f"graded {root}main.py, from a clone of the course")
+    return {rel[len(root) :]: data for rel, data in files.items() if rel.startswith(root)}
 
 
 def _check(path: Path, rel: str) -> None:
@@ -145,16 +238,22 @@ def _from_zip(path: Path, notes: list[str]) -> Iterator[tuple[str, bytes]]:
 
 
 def _check_zip(infos: list[zipfile.ZipInfo]) -> None:
-    if len(infos) > MAX_ENTRIES:
-        raise Refused(f"the zip holds {len(infos)} entries; at most {MAX_ENTRIES} are read")
+    """Refuse the zip whole for an unsafe entry; count only what would be read (a clone's
+    .git/ and .venv/ are not)."""
     expanded = 0
+    counted = 0
     for info in infos:
         name = info.filename
         parts = PurePosixPath(name.replace("\\", "/")).parts
         if name.startswith(("/", "\\")) or ".." in parts or (parts and ":" in parts[0]):
             raise Refused(f"the zip holds an unsafe path {name!r}: paths must stay inside it")
+        if any(_skipped(p) for p in parts):
+            continue
         if stat.S_ISLNK(info.external_attr >> 16):
             raise Refused(f"the zip holds a symbolic link {name!r}; zip the files themselves")
+        counted += 1
+        if counted > MAX_ENTRIES:
+            raise Refused(f"the zip holds more than {MAX_ENTRIES} entries; no more are read")
         expanded += info.file_size
         if expanded > MAX_EXPANDED:
             raise Refused(f"the zip expands to more than {_mb(MAX_EXPANDED)}; is it a zip bomb?")

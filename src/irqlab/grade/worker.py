@@ -17,6 +17,7 @@ import contextlib
 import ctypes
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -194,7 +195,8 @@ def parse(stdout: bytes, returncode: int | None, stderr: str) -> dict[str, Any]:
     """The worker's verdict from its JSON, or a grader error saying why there is none."""
     data = _json_object(stdout)
     if data is None:
-        why = _last_line(stderr) or f"it exited with status {returncode} and printed no result"
+        why = scrub(_last_line(stderr))
+        why = why or f"it exited with status {returncode} and printed no result"
         if returncode is not None and returncode < 0:
             why = f"it was killed by signal {-returncode}"
         return grader_error(f"the worker gave no result: {why}")
@@ -202,7 +204,7 @@ def parse(stdout: bytes, returncode: int | None, stderr: str) -> dict[str, Any]:
     if problem:
         return grader_error(f"the worker's result is malformed: {problem}")
     if data["status"] == "error":
-        data["reason"] = GRADER_ERROR + _error_reason(data)
+        data["reason"] = GRADER_ERROR + scrub(_error_reason(data))
     return data
 
 
@@ -249,6 +251,14 @@ def grader_error(reason: str, **extra: Any) -> dict[str, Any]:
         "reason": GRADER_ERROR + reason,
         **extra,
     }
+
+
+ABSOLUTE_PATH = re.compile(r"(?<![\w.])/(?:[^\s/'\"():,]+/)+([^\s/'\"():,]*)")
+
+
+def scrub(text: str) -> str:
+    """`text` without the grader's paths: each absolute path becomes its last part."""
+    return ABSOLUTE_PATH.sub(lambda m: m.group(1) or "/", text)
 
 
 def _last_line(text: str) -> str:
