@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from needs import need
 
 from irqlab import cli, sandbox
 
@@ -144,9 +145,7 @@ def _grade(monkeypatch: pytest.MonkeyPatch, *args: str) -> int:
 def test_a_hostile_class_gets_a_verdict_each(
     tmp_path: Path, listener: int, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
 ) -> None:
-    assert sandbox.bwrap_trouble() is None, (
-        "these tests need bubblewrap: apt-get install bubblewrap"
-    )
+    need("bubblewrap", sandbox.bwrap_trouble())
     folder = _make_class(tmp_path, listener)
     out = tmp_path / "out"
     code = _grade(monkeypatch, str(folder), "--lab", "1", "--out", str(out), "--jobs", "2")

@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from needs import need
 
 from irqlab import sandbox
 from irqlab.runner import BOARD_DIR, run
@@ -22,7 +23,7 @@ SHORT = Scenario(seconds=0.5)
 
 @pytest.fixture(autouse=True)
 def _need_bwrap() -> None:
-    assert sandbox.bwrap_trouble() is None, "install bubblewrap: apt-get install bubblewrap"
+    need("bubblewrap", sandbox.bwrap_trouble())
 
 
 def _probe(tmp_path: Path, body: str, mode: str, monkeypatch: pytest.MonkeyPatch) -> str:
