@@ -270,3 +270,11 @@ def test_output_to_a_closed_pipe_ends_quietly(tmp_path: Path) -> None:
     proc.stdout.close()  # as `| head` does once it has its lines
     err = proc.stderr.read()
     assert proc.wait(timeout=60) in (0, 141) and err == b"", err
+
+
+def test_output_without_a_line_end_hides_no_trace_record() -> None:
+    stream = runner._Stream("0123456789abcdef")
+    prefix = b"\x1e0123456789abcdef "
+    assert not stream.feed(b"xxx" + prefix + b'[5, "print", "HELLO\\n"]\n')
+    assert [e["kind"] for e in stream.events] == ["out", "print"]
+    assert stream.events[0]["text"] == "xxx" and stream.raw_bytes == 3

@@ -228,17 +228,25 @@ class _Stream:
         return False
 
     def _line(self, line: bytes) -> bool:
+        at = line.find(self.prefix)  # output written without a line end runs into a record
+        if at > 0:
+            self._out(line[:at], "")
+            line = line[at:]
         if line.startswith(self.prefix):
             try:
                 return self._record(line)
             except (ValueError, TypeError, LookupError):
                 self.broken = True  # cut off mid-record, or not one: the run ends there
                 return False
-        self.raw_bytes += len(line) + 1
-        t = self.events[-1]["t_us"] if self.events else 0
-        text = line.decode(errors="replace") + "\n"
-        self.events.append({"t_us": t, "kind": "out", "text": self._local(text)})
+        self._out(line, "\n")
         return False
+
+    def _out(self, raw: bytes, end: str) -> None:
+        """Output that is no trace record: what the program wrote past the harness."""
+        self.raw_bytes += len(raw) + len(end)
+        t = self.events[-1]["t_us"] if self.events else 0
+        text = raw.decode(errors="replace") + end
+        self.events.append({"t_us": t, "kind": "out", "text": self._local(text)})
 
     def _record(self, line: bytes) -> bool:
         """One trace record: an event, the board's statistics or a request for the world."""

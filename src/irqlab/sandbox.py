@@ -69,6 +69,8 @@ def mode() -> str:
     wanted = requested_mode() or "auto"
     if wanted == "limits":
         return "limits"
+    if wanted == "bwrap" and shutil.which("bwrap"):  # the grader probed it: a bwrap that
+        return "bwrap"  # fails after all stops the run (verify), without a probe per worker
     trouble = bwrap_trouble()
     if trouble is None:
         return "bwrap"
