@@ -14,10 +14,11 @@ from __future__ import annotations
 import errno
 import hashlib
 import os
+import re
 import stat
 import zipfile
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
@@ -100,7 +101,7 @@ def read(student: str, entry: Path, slug: str = "") -> Submission:
     """The entry's .py files, in memory, rooted where main.py is (a clone: at labs/`slug`/)."""
     sub = Submission(student, entry)
     try:
-        files = _in_clone(dict(_collect(entry, sub.notes)), slug, sub.notes)
+        files = _in_clone(dict(_collect(entry, sub.notes, slug)), slug, sub.notes)
         sub.files = _with_main(files, sub.notes)
         _check_layout(sub.files)
     except Refused as e:
@@ -158,20 +159,28 @@ def _check_layout(files: dict[str, bytes]) -> None:
 
 def _in_clone(files: dict[str, bytes], slug: str, notes: list[str]) -> dict[str, bytes]:
     """The files of labs/`slug`/ when the entry is a whole clone of the course, else all."""
-    if not slug:
+    root = _clone_root(files, slug)
+    if root is None:
         return files
-    clones = sorted(
-        rel[: -len("main.py")]
-        for rel in files
-        if rel == f"labs/{slug}/main.py" or rel.endswith(f"/labs/{slug}/main.py")
-    )
-    if not clones:
-        if any(rel.startswith("labs/") or "/labs/" in rel for rel in files):
-            raise Refused(f"the clone has no labs/{slug}/main.py: the program for this lab")
-        return files
-    root = min(clones, key=len)
     notes.append(f"graded {root}main.py, from a clone of the course")
     return {rel[len(root) :]: data for rel, data in files.items() if rel.startswith(root)}
+
+
+def _clone_root(rels: Iterable[str], slug: str) -> str | None:
+    """The folder of a clone's labs/`slug`/main.py ("x/labs/01-polling/"), or None when the
+    entry is no clone; refused when it is a clone without that lab's program."""
+    if not slug:
+        return None
+    mains = [r for r in rels if re.search(r"(^|/)labs/[^/]+/main\.py$", r)]
+    ours = [rel[: -len("main.py")] for rel in mains if rel.endswith(f"labs/{slug}/main.py")]
+    ours = [r for r in ours if r == f"labs/{slug}/" or r.endswith(f"/labs/{slug}/")]
+    if mains and not ours:
+        raise Refused(f"the clone has no labs/{slug}/main.py: the program for this lab")
+    return min(ours, key=len) if ours else None
+
+
+def _in_root(rel: str, root: str | None) -> bool:
+    return root is None or rel.startswith(root)
 
 
 def _check(path: Path, rel: str) -> None:
@@ -181,14 +190,15 @@ def _check(path: Path, rel: str) -> None:
         raise Refused(f"{rel}: {e.problem} ({e.fix})" if e.fix else f"{rel}: {e.problem}") from None
 
 
-def _collect(entry: Path, notes: list[str]) -> Iterator[tuple[str, bytes]]:
+def _collect(entry: Path, notes: list[str], slug: str = "") -> Iterator[tuple[str, bytes]]:
+    """The entry's .py files; of a clone, only those of labs/`slug`/ are read."""
     info = entry.lstat()
     if stat.S_ISLNK(info.st_mode):
         raise Refused(f"{entry.name} is a symbolic link; submit the files themselves")
     if stat.S_ISDIR(info.st_mode):
-        yield from _from_folder(entry, notes)
+        yield from _from_folder(entry, notes, slug)
     elif entry.suffix.lower() == ".zip":
-        yield from _from_zip(entry, notes)
+        yield from _from_zip(entry, notes, slug)
     elif entry.suffix.lower() == ".py":
         _check_size(entry.name, info.st_size)
         yield "main.py", entry.read_bytes()
@@ -196,25 +206,28 @@ def _collect(entry: Path, notes: list[str]) -> Iterator[tuple[str, bytes]]:
         raise Refused(f"{entry.name} is not a .py file, a .zip or a folder")
 
 
-def _from_folder(root: Path, notes: list[str]) -> Iterator[tuple[str, bytes]]:
-    total = 0
+def _from_folder(root: Path, notes: list[str], slug: str = "") -> Iterator[tuple[str, bytes]]:
+    found: list[tuple[str, Path]] = []
     for folder, dirs, names in os.walk(root, followlinks=False):
         dirs[:] = sorted(d for d in dirs if not _skipped(d))
-        for name in sorted(n for n in names if not _skipped(n)):
-            path = Path(folder, name)
-            rel = path.relative_to(root).as_posix()
-            info = path.lstat()
-            if not name.endswith(".py"):
-                notes.append(f"ignored {rel}: only .py files are graded")
-            elif not stat.S_ISREG(info.st_mode):
-                notes.append(f"ignored {rel}: not a regular file (a link?)")
-            else:
-                _check_size(rel, info.st_size)
-                total = _count(total, info.st_size)
-                yield rel, path.read_bytes()
+        found += [(Path(folder, n).relative_to(root).as_posix(), Path(folder, n)) for n in names]
+    lab = _clone_root((rel for rel, _ in found), slug)
+    total = 0
+    for rel, path in sorted(found):
+        if _skipped(path.name) or not _in_root(rel, lab):
+            continue
+        info = path.lstat()
+        if not path.name.endswith(".py"):
+            notes.append(f"ignored {rel}: only .py files are graded")
+        elif not stat.S_ISREG(info.st_mode):
+            notes.append(f"ignored {rel}: not a regular file (a link?)")
+        else:
+            _check_size(rel, info.st_size)
+            total = _count(total, info.st_size)
+            yield rel, path.read_bytes()
 
 
-def _from_zip(path: Path, notes: list[str]) -> Iterator[tuple[str, bytes]]:
+def _from_zip(path: Path, notes: list[str], slug: str = "") -> Iterator[tuple[str, bytes]]:
     try:
         archive = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError) as e:
@@ -222,9 +235,12 @@ def _from_zip(path: Path, notes: list[str]) -> Iterator[tuple[str, bytes]]:
     with archive:
         infos = archive.infolist()
         _check_zip(infos)
+        lab = _clone_root((i.filename for i in infos), slug)
         wanted = []
         for info in infos:
             if info.is_dir() or any(_skipped(p) for p in PurePosixPath(info.filename).parts):
+                continue
+            if not _in_root(info.filename, lab):
                 continue
             if info.filename.endswith(".py"):
                 wanted.append(info)
