@@ -79,8 +79,9 @@ def test_each_kind_of_trouble_gets_its_own_verdict(tmp_path: Path) -> None:
     assert results["gina"]["reason"] == "the submission has no .py file to grade"
 
 
-def test_a_hung_worker_is_killed_with_its_children(tmp_path: Path) -> None:
-    folder = _class(tmp_path, {"eve": "#HANG"})
+@pytest.mark.parametrize("marker", ["#HANG", "#SETSID"])
+def test_a_hung_worker_is_killed_with_its_children(tmp_path: Path, marker: str) -> None:
+    folder = _class(tmp_path, {"eve": marker})
     started = time.monotonic()
     # 4 s: time enough for the worker to start its child even on a loaded machine
     (result,) = grade(_batch(tmp_path, folder, timeout=4), io.StringIO())
