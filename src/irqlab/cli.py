@@ -59,7 +59,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return 2
     try:
-        return int(args.handler(args))
+        code = int(args.handler(args))
+        sys.stdout.flush()  # here, where a reader that went away is caught, not at exit
+        return code
     except IrqlabError as e:
         print(f"irqlab: {e}", file=sys.stderr)
         return 2
