@@ -12,6 +12,8 @@ import html
 from pathlib import Path
 from typing import Any
 
+from irqlab.grade.batch import RUNS_CHECK
+
 Result = dict[str, Any]
 MAX_DIAGRAM = 2 << 20  # bytes of one SVG embedded
 MARKS = {"pass": "✔", "fail": "✘", "skip": "–", "error": "!"}
@@ -52,6 +54,8 @@ def _check(check: dict[str, Any]) -> str:
         "<section>",
         f'<h2 class="{e(status)}">{MARKS.get(status, "?")} {e(head)}</h2>',
     ]
+    if check.get("id") == RUNS_CHECK:
+        out.append("<p>No points on its own: the checks after it need it to pass.</p>")
     if check.get("message"):
         out.append(f"<p>{e(str(check['message']))}</p>")
     for key in ("expected", "seen"):
