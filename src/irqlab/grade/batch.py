@@ -156,7 +156,8 @@ def grade_one(batch: Batch, student: str, entry: Path, work: Path) -> Result:
     finally:
         shutil.rmtree(work, ignore_errors=True)
     result = {"student": student, "lab": batch.lab.slug, **found, "notes": notes}
-    return {**no_credit_for_running(result), "digest": digest, "sandbox": batch.spec.sandbox}
+    how = {"sandbox": batch.spec.sandbox, "sandboxed": batch.spec.sandbox == "bwrap"}
+    return {**no_credit_for_running(result), "digest": digest, **how}
 
 
 def no_credit_for_running(result: Result) -> Result:
