@@ -105,6 +105,29 @@ def test_a_rerun_skips_what_is_graded_and_retries_errors(tmp_path: Path) -> None
     assert sorted(_log(tmp_path)) == ["alice", "bob", "carol", "carol"]
 
 
+def test_a_result_is_read_from_the_workers_pipe_never_from_a_file(tmp_path: Path) -> None:
+    folder = _class(tmp_path, {"mallory": "#FORGE"})
+    (result,) = grade(_batch(tmp_path, folder), io.StringIO())
+    assert result["status"] == "error" and "gave no result" in result["reason"]
+
+
+def test_a_worker_runs_under_a_memory_limit(tmp_path: Path) -> None:
+    folder = _class(tmp_path, {"hog": "#MEMORY"})
+    (result,) = grade(_batch(tmp_path, folder), io.StringIO())
+    assert result["checks"][1]["message"] == str(worker.WORKER_MEMORY)
+
+
+def test_a_grade_from_another_sandbox_is_graded_again(tmp_path: Path) -> None:
+    folder = _class(tmp_path, {"alice": "", "bob": "#FAIL"})
+    grade(_batch(tmp_path, folder), io.StringIO())  # the stand-in says "limits"
+    (tmp_path / "log").unlink()
+    batch = _batch(tmp_path, folder)
+    spec = worker.WorkerSpec(1, tmp_path, "bwrap", 60, batch.spec.command)
+    again = grade(Batch(folder, LAB, tmp_path / "out", spec, jobs=2), io.StringIO())
+    assert sorted(_log(tmp_path)) == ["alice", "bob"]
+    assert {r["sandbox"] for r in again} == {"bwrap"}
+
+
 def test_progress_is_a_plain_line_per_submission_off_a_terminal(tmp_path: Path) -> None:
     folder = _class(tmp_path, {"alice": "", "bob": "#FAIL"})
     stream = io.StringIO()
