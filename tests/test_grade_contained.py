@@ -251,9 +251,11 @@ def test_a_rerun_grades_only_what_changed(
     assert final["ben"]["status"] == "pass" and final["ann"]["status"] == "fail"
 
     assert _grade(monkeypatch, str(folder), "--only", "cat") == 0
-    assert "1 submission(s): 0 already graded and unchanged, 1 to grade" in capsys.readouterr().err
+    assert "3 submission(s): grading cat again (--only)" in capsys.readouterr().err
     again = {p.stem: p.stat().st_mtime_ns for p in (out / "results").glob("*.json")}
     assert [s for s in now if again[s] != now[s]] == ["cat"]
+    report = json.loads((out / "results.json").read_text())
+    assert [r["student"] for r in report] == ["ann", "ben", "cat"]  # still the whole class
     assert _grade(monkeypatch, str(folder), "--only", "dora") == 2
     assert "no submission named 'dora'" in capsys.readouterr().err
 

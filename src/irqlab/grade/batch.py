@@ -39,15 +39,17 @@ class Plan:
     """What a run will do: who is graded, who already was, and what is no submission."""
 
     todo: list[tuple[str, Path]]
-    students: list[str]
+    students: list[str]  # every student: the reports cover the class, whoever is graded
     unchanged: int
     skipped: list[tuple[str, str]]
+    only: str | None = None
 
     def describe(self) -> str:
-        lines = [
-            f"{len(self.students)} submission(s): {self.unchanged} already graded and "
-            f"unchanged, {len(self.todo)} to grade"
-        ]
+        lines = [f"{len(self.students)} submission(s): "]
+        if self.only is not None:
+            lines[0] += f"grading {self.only} again (--only)"
+        else:
+            lines[0] += f"{self.unchanged} already graded and unchanged, {len(self.todo)} to grade"
         lines += [f"skipped {name}: {why}" for name, why in self.skipped]
         return "\n".join(lines)
 
@@ -77,21 +79,22 @@ def plan(batch: Batch, store: ResultStore) -> Plan:
     with force; raises before anything is written when there is nothing to grade."""
     entries = find_entries(batch.submissions)
     skipped = skipped_entries(batch.submissions)
-    if batch.only is not None:
-        entries = [(s, e) for s, e in entries if s == batch.only]
-        if not entries:
-            raise IrqlabError(
-                f"no submission named {batch.only!r} in {batch.submissions}",
-                "give the name of a file or folder there, without .py or .zip",
-            )
     if not entries:
         raise IrqlabError(
             f"no submissions in {batch.submissions}",
             "give the folder that holds one .py, .zip or folder per student",
         )
-    again = batch.only is not None or batch.force
-    todo = [(s, e) for s, e in entries if again or not _unchanged(batch, store, s, e)]
-    return Plan(todo, [s for s, _ in entries], len(entries) - len(todo), skipped)
+    students = [s for s, _ in entries]
+    if batch.only is not None:
+        todo = [(s, e) for s, e in entries if s == batch.only]
+        if not todo:
+            raise IrqlabError(
+                f"no submission named {batch.only!r} in {batch.submissions}",
+                "give the name of a file or folder there, without .py or .zip",
+            )
+        return Plan(todo, students, 0, skipped, batch.only)
+    todo = [(s, e) for s, e in entries if batch.force or not _unchanged(batch, store, s, e)]
+    return Plan(todo, students, len(entries) - len(todo), skipped)
 
 
 def _unchanged(batch: Batch, store: ResultStore, student: str, entry: Path) -> bool:
