@@ -61,8 +61,7 @@ def find_entries(root: Path) -> list[tuple[str, Path]]:
 
 def skipped_entries(root: Path) -> list[tuple[str, str]]:
     """(name, why) for what in the submissions folder is no student's entry."""
-    found = [(p.name, why) for p in sorted(_listing(root)) if (why := skipped_entry(p))]
-    return found
+    return [(p.name, why) for p in sorted(_listing(root)) if (why := skipped_entry(p))]
 
 
 def skipped_entry(path: Path) -> str | None:
