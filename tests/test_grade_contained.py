@@ -215,6 +215,17 @@ def test_without_a_sandbox_nothing_runs_and_nothing_is_written(
     assert "no sandbox to grade in" in capsys.readouterr().err
 
 
+def test_unsandboxed_still_needs_the_seccomp_filter(
+    tmp_path: Path, broken_bwrap: None, monkeypatch: pytest.MonkeyPatch, capsys
+) -> None:
+    said = "irqlab-noexec: no seccomp filter here (KeyError: 'arm64')"  # as on a Mac
+    monkeypatch.setattr(sandbox, "noexec_trouble", lambda: said)
+    folder = _hostile_class(tmp_path)
+    assert _grade(monkeypatch, str(folder), "--out", str(tmp_path / "out"), "--unsandboxed") == 2
+    assert f"even --unsandboxed: {said}" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()
+
+
 def test_an_empty_folder_is_an_error_that_writes_nothing(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys
 ) -> None:

@@ -97,6 +97,21 @@ def bwrap_trouble() -> str | None:
     return None
 
 
+@functools.cache
+def noexec_trouble() -> str | None:
+    """Why the seccomp filter can't load here (not Linux on x86_64 or aarch64), or None."""
+    try:
+        done = subprocess.run(
+            noexec_argv(["--probe"]), capture_output=True, timeout=20, stdin=subprocess.DEVNULL
+        )
+    except (OSError, subprocess.TimeoutExpired) as e:
+        return f"the seccomp filter could not be tried ({e})"
+    if done.returncode != 0:
+        said = done.stderr.decode(errors="replace").strip().splitlines()[-1:] or ["no word"]
+        return f"{said[0]} ({_fix(said[0])})"
+    return None
+
+
 def _fix(said: str) -> str:
     """How to make bubblewrap work, from what it said."""
     if said.startswith("irqlab-noexec"):

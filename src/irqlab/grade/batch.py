@@ -66,6 +66,8 @@ def sandbox_mode(unsandboxed: bool = False) -> tuple[str, str]:
     trouble = sandbox.bwrap_trouble()
     if trouble is None:
         return "bwrap", SANDBOXES["bwrap"]
+    if unsandboxed and (filter_trouble := sandbox.noexec_trouble()) is not None:
+        raise IrqlabError(f"can't grade here, even --unsandboxed: {filter_trouble}")
     if unsandboxed:
         return "limits", SANDBOXES["limits"]
     raise IrqlabError(
