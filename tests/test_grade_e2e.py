@@ -196,6 +196,7 @@ def test_a_hostile_class_gets_a_verdict_each(
 def test_gradescope_mode_reads_and_writes_the_autograder_paths(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
 ) -> None:
+    need("bubblewrap", sandbox.bwrap_trouble())
     submission = tmp_path / "submission"
     submission.mkdir()
     (submission / "main.py").write_text('print("HELLO")\n')  # stops early: 1 of 2
@@ -236,6 +237,7 @@ def _wait_for(condition: Callable[[], bool], seconds: float) -> bool:
 
 
 def test_killing_the_grader_kills_its_workers_and_a_rerun_finishes(tmp_path: Path) -> None:
+    need("bubblewrap", sandbox.bwrap_trouble())
     folder = tmp_path / "class"
     folder.mkdir()
     for name in ("a0", "a1"):

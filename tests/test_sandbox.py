@@ -21,9 +21,12 @@ REPO_FILE = Path(__file__).resolve()  # any file of the course/project: never bo
 SHORT = Scenario(seconds=0.5)
 
 
-@pytest.fixture(autouse=True)
+@pytest.fixture
 def _need_bwrap() -> None:
     need("bubblewrap", sandbox.bwrap_trouble())
+
+
+uses_bwrap = pytest.mark.usefixtures("_need_bwrap")
 
 
 def _probe(tmp_path: Path, body: str, mode: str, monkeypatch: pytest.MonkeyPatch) -> str:
@@ -46,6 +49,7 @@ for path in {paths!r}:
 """
 
 
+@uses_bwrap
 def test_files_outside_the_submission_cannot_be_read(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -76,6 +80,7 @@ for host, port in {targets!r}:
 """
 
 
+@uses_bwrap
 def test_no_network(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import socket
 
@@ -88,6 +93,7 @@ def test_no_network(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
         assert "CONNECTED 127.0.0.1" in _probe(tmp_path, body, "limits", monkeypatch)
 
 
+@uses_bwrap
 def test_no_shell_no_secrets_and_a_small_private_tmp(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -137,6 +143,7 @@ def test_the_sandbox_binds_no_course_files() -> None:
     assert "--unshare-all" in args and "--die-with-parent" in args
 
 
+@uses_bwrap
 def test_a_broken_sandbox_is_the_graders_error_not_the_students(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
