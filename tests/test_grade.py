@@ -66,8 +66,10 @@ def test_each_kind_of_trouble_gets_its_own_verdict(tmp_path: Path) -> None:
     (folder / "gina").mkdir()
     results = {r["student"]: r for r in grade(_batch(tmp_path, folder), io.StringIO())}
 
-    assert results["alice"]["status"] == "pass" and results["alice"]["score"] == 2
-    assert results["bob"]["status"] == "fail" and results["bob"]["score"] == 1
+    # running earns nothing alone: only test_hello scores
+    assert results["alice"]["status"] == "pass" and results["alice"]["score"] == 1
+    assert results["bob"]["status"] == "fail" and results["bob"]["score"] == 0
+    assert results["bob"]["max_score"] == 1
     for who in ("carol", "dan"):  # the worker broke: an error, tried twice, never a fail
         assert results[who]["status"] == "error" and results[who]["attempts"] == 2
         assert results[who]["reason"].startswith("grader error: the worker gave no result")
@@ -77,8 +79,9 @@ def test_each_kind_of_trouble_gets_its_own_verdict(tmp_path: Path) -> None:
     assert results["gina"]["reason"] == "the submission has no .py file to grade"
 
 
-def test_a_hung_worker_is_killed_with_its_children(tmp_path: Path) -> None:
-    folder = _class(tmp_path, {"eve": "#HANG"})
+@pytest.mark.parametrize("marker", ["#HANG", "#SETSID"])
+def test_a_hung_worker_is_killed_with_its_children(tmp_path: Path, marker: str) -> None:
+    folder = _class(tmp_path, {"eve": marker})
     started = time.monotonic()
     # 4 s: time enough for the worker to start its child even on a loaded machine
     (result,) = grade(_batch(tmp_path, folder, timeout=4), io.StringIO())
@@ -102,14 +105,38 @@ def test_a_rerun_skips_what_is_graded_and_retries_errors(tmp_path: Path) -> None
     assert sorted(_log(tmp_path)) == ["alice", "bob", "carol", "carol"]
 
 
+def test_a_result_is_read_from_the_workers_pipe_never_from_a_file(tmp_path: Path) -> None:
+    folder = _class(tmp_path, {"mallory": "#FORGE"})
+    (result,) = grade(_batch(tmp_path, folder), io.StringIO())
+    assert result["status"] == "error" and "gave no result" in result["reason"]
+
+
+def test_a_worker_runs_under_a_memory_limit(tmp_path: Path) -> None:
+    folder = _class(tmp_path, {"hog": "#MEMORY"})
+    (result,) = grade(_batch(tmp_path, folder), io.StringIO())
+    assert result["checks"][1]["message"] == str(worker.WORKER_MEMORY)
+
+
+def test_a_grade_from_another_sandbox_is_graded_again(tmp_path: Path) -> None:
+    folder = _class(tmp_path, {"alice": "", "bob": "#FAIL"})
+    grade(_batch(tmp_path, folder), io.StringIO())  # the stand-in says "limits"
+    (tmp_path / "log").unlink()
+    batch = _batch(tmp_path, folder)
+    spec = worker.WorkerSpec(1, tmp_path, "bwrap", 60, batch.spec.command)
+    again = grade(Batch(folder, LAB, tmp_path / "out", spec, jobs=2), io.StringIO())
+    assert sorted(_log(tmp_path)) == ["alice", "bob"]
+    assert {r["sandbox"] for r in again} == {"bwrap"}
+
+
 def test_progress_is_a_plain_line_per_submission_off_a_terminal(tmp_path: Path) -> None:
     folder = _class(tmp_path, {"alice": "", "bob": "#FAIL"})
     stream = io.StringIO()
     grade(_batch(tmp_path, folder), stream)
-    lines = sorted(stream.getvalue().splitlines())
+    head, *lines = stream.getvalue().splitlines()
+    assert head == "2 submission(s): 0 already graded and unchanged, 2 to grade"
     assert len(lines) == 2
-    assert any(line.endswith("alice: pass 2/2") for line in lines)
-    assert any(line.endswith("bob: fail 1/2: HELLO was printed 0 times") for line in lines)
+    assert any(line.endswith("alice: pass 1/1") for line in lines)
+    assert any(line.endswith("bob: fail 0/1: HELLO was printed 0 times") for line in lines)
 
 
 def test_reports_hold_every_student(tmp_path: Path) -> None:
@@ -120,19 +147,25 @@ def test_reports_hold_every_student(tmp_path: Path) -> None:
     reports.write_all(out, results)
 
     rows = list(csv.DictReader((out / "grades.csv").open()))
-    assert list(rows[0]) == ["student", "status", "score", "max_score", "task_1", "task_2"]
+    head = ["student", "status", "score", "max_score", "task_1", "task_2", "reason", "sandbox"]
+    assert list(rows[0]) == head
     by = {r["student"]: r for r in rows}
     assert by["alice"] == {
         "student": "alice",
         "status": "pass",
-        "score": "2",
-        "max_score": "2",
+        "score": "1",
+        "max_score": "1",
         "task_1": "pass",
         "task_2": "pass",
+        "reason": "",
+        "sandbox": reports.SANDBOXES["limits"],
     }
     assert by["bob"]["task_2"] == "fail"
-    assert by["dan"]["status"] == "fail" and by["dan"]["max_score"] == "2"  # filled in
+    assert by["bob"]["reason"] == "test_hello: HELLO was printed 0 times"
+    assert by["dan"]["status"] == "fail" and by["dan"]["max_score"] == "1"  # filled in
+    assert by["dan"]["reason"] == "the submission has no .py file to grade"
     assert by["carol"]["status"] == "error"
+    assert by["carol"]["reason"].startswith("grader error: the worker gave no result")
 
     data = json.loads((out / "results.json").read_text())
     assert [r["student"] for r in data] == ["alice", "bob", "carol", "dan"]
@@ -146,16 +179,25 @@ def test_reports_hold_every_student(tmp_path: Path) -> None:
     assert suites["carol"].get("errors") == "1"
     assert suites["dan"].find("testcase[@name='submission']/failure") is not None
 
-    scope = json.loads((out / "gradescope.json").read_text())
-    assert scope["bob"]["score"] == 1
-    assert scope["bob"]["tests"][1] == {
+    assert sorted(p.name for p in (out / "gradescope").iterdir()) == [
+        f"{s}.json" for s in ("alice", "bob", "carol", "dan")
+    ]
+    bob = json.loads((out / "gradescope" / "bob.json").read_text())
+    assert bob["score"] == 0 and bob["extra_data"]["sandbox"] == reports.SANDBOXES["limits"]
+    assert bob["tests"][0]["max_score"] == 0  # running: shown, worth nothing
+    assert bob["tests"][1] == {
         "name": "Task 2: it says hello",
         "score": 0,
         "max_score": 1,
+        "status": "failed",
         "output": "HELLO was printed 0 times\nHint: print it",
         "visibility": "visible",
     }
-    assert scope["dan"]["output"] == "the submission has no .py file to grade"
+    dan = json.loads((out / "gradescope" / "dan.json").read_text())
+    assert dan["output"] == "the submission has no .py file to grade"
+    page = (out / "feedback" / "bob.html").read_text()
+    assert "HELLO was printed 0 times" in page and "Hint:</em> print it" in page
+    assert "task 2: 1/3 passed (33%)" in reports.summary(results)
 
 
 def test_gradescope_output_is_capped_at_500_characters() -> None:

@@ -11,10 +11,10 @@ import json
 from pathlib import Path
 
 import pytest
+from needs import need
 
-from irqlab import cli
+from irqlab import cli, sandbox
 from irqlab.course import load_course
-from irqlab.grade import batch
 
 ROOT = Path(__file__).resolve().parents[1]
 LAB = load_course(ROOT).lab(1)  # the hostile programs below are written against it
@@ -70,10 +70,14 @@ sim.C_CHECK = 0
 
 @pytest.mark.parametrize("mode", ["bwrap", "limits"])
 def test_no_hostile_program_beats_the_starter(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, mode: str
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest, mode: str
 ) -> None:
+    unsandboxed = []
     if mode == "limits":  # as on a machine where bubblewrap cannot start
-        monkeypatch.setattr(batch, "sandbox_mode", lambda: ("limits", "resource limits only"))
+        request.getfixturevalue("broken_bwrap")
+        unsandboxed = ["--unsandboxed"]
+    else:
+        need("bubblewrap", sandbox.bwrap_trouble())
     folder = tmp_path / "class"
     folder.mkdir()
     (folder / "starter.py").write_text(STARTER)
@@ -81,8 +85,10 @@ def test_no_hostile_program_beats_the_starter(
         (folder / f"{name}.py").write_text(text)
     out = tmp_path / "out"
     monkeypatch.setenv("IRQLAB_COURSE", str(ROOT))
-    assert cli.main(["grade", str(folder), "--lab", "1", "--out", str(out), "--jobs", "2"]) == 0
+    args = ["grade", str(folder), "--lab", "1", "--out", str(out), "--jobs", "2", *unsandboxed]
+    assert cli.main(args) == 0
     results = {r["student"]: r for r in json.loads((out / "results.json").read_text())}
+    assert {(r["sandbox"], r["sandboxed"]) for r in results.values()} == {(mode, mode == "bwrap")}
     starter = results["starter"]["score"]
     for name in HOSTILE:
         assert results[name]["status"] == "fail", name

@@ -9,7 +9,14 @@ from pathlib import Path
 
 import pytest
 
-from irqlab.grade.intake import MAX_EXPANDED, find_entries, prepare, upload_entry
+from irqlab.grade.intake import (
+    MAX_EXPANDED,
+    find_entries,
+    prepare,
+    read,
+    skipped_entries,
+    upload_entry,
+)
 
 HELLO = b"print('HELLO')\n"
 
@@ -174,3 +181,48 @@ def test_an_upload_of_one_zip_is_graded_from_the_zip(tmp_path: Path) -> None:
     assert upload_entry(upload) == upload / "lab.zip"
     (upload / "main.py").write_bytes(HELLO)
     assert upload_entry(upload) == upload
+
+
+def test_a_whole_clone_is_graded_from_its_lab_folder_alone(tmp_path: Path) -> None:
+    clone = tmp_path / "ada"
+    (clone / "labs" / "01-polling").mkdir(parents=True)
+    (clone / "labs" / "01-polling" / "main.py").write_bytes(HELLO)
+    (clone / "labs" / "01-polling" / "helper.py").write_bytes(b"X = 1\n")
+    (clone / "labs" / "02-irq-flag").mkdir()
+    (clone / "labs" / "02-irq-flag" / "main.py").write_bytes(b"print('other lab')\n")
+    venv = clone / "venv" / "lib"  # more .py files than a submission may hold
+    venv.mkdir(parents=True)
+    for i in range(150):
+        (venv / f"m{i}.py").write_bytes(b"#" * 50_000 + b"\n")
+    sub = prepare("ada", clone, tmp_path / "out", "01-polling")
+    assert sub.refused is None and sub.folder is not None
+    assert sorted(p.name for p in sub.folder.iterdir()) == ["helper.py", "main.py"]
+    assert sub.notes == ["graded labs/01-polling/main.py, from a clone of the course"]
+    other = prepare("ada", clone, tmp_path / "out2", "03-debounce")
+    assert other.refused == "the clone has no labs/03-debounce/main.py: the program for this lab"
+
+
+def test_a_file_that_is_also_a_folder_is_refused_without_a_path(tmp_path: Path) -> None:
+    entry = _zip(tmp_path / "eve.zip", {"main.py": HELLO, "a.py": b"", "a.py/b.py": b""})
+    sub = _prepare(entry, tmp_path)
+    assert sub.refused == "a.py is both a file and a folder in the submission; keep one"
+
+
+def test_the_digest_follows_the_files_and_nothing_else(tmp_path: Path) -> None:
+    (tmp_path / "bob.py").write_bytes(HELLO)
+    first = read("bob", tmp_path / "bob.py").digest
+    os.utime(tmp_path / "bob.py", (0, 0))
+    assert read("bob", tmp_path / "bob.py").digest == first  # touched, not changed
+    (tmp_path / "bob.py").write_bytes(HELLO + b"# late fix\n")
+    assert read("bob", tmp_path / "bob.py").digest != first
+
+
+def test_what_is_no_submission_is_listed_as_skipped(tmp_path: Path) -> None:
+    (tmp_path / "bob.py").write_bytes(HELLO)
+    (tmp_path / "readme.txt").write_text("hi")
+    (tmp_path / ".DS_Store").write_bytes(b"x")
+    assert [s for s, _ in find_entries(tmp_path)] == ["bob"]
+    assert skipped_entries(tmp_path) == [
+        (".DS_Store", "a hidden file"),
+        ("readme.txt", "not a .py file, a .zip or a folder"),
+    ]

@@ -5,11 +5,13 @@ limits only (it must see everything), so a probe that could not see anyway fails
 
 from __future__ import annotations
 
+import functools
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from needs import need
 
 from irqlab import sandbox
 from irqlab.runner import BOARD_DIR, run
@@ -19,9 +21,12 @@ REPO_FILE = Path(__file__).resolve()  # any file of the course/project: never bo
 SHORT = Scenario(seconds=0.5)
 
 
-@pytest.fixture(autouse=True)
+@pytest.fixture
 def _need_bwrap() -> None:
-    assert sandbox.bwrap_trouble() is None, "install bubblewrap: apt-get install bubblewrap"
+    need("bubblewrap", sandbox.bwrap_trouble())
+
+
+uses_bwrap = pytest.mark.usefixtures("_need_bwrap")
 
 
 def _probe(tmp_path: Path, body: str, mode: str, monkeypatch: pytest.MonkeyPatch) -> str:
@@ -44,6 +49,7 @@ for path in {paths!r}:
 """
 
 
+@uses_bwrap
 def test_files_outside_the_submission_cannot_be_read(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -74,6 +80,7 @@ for host, port in {targets!r}:
 """
 
 
+@uses_bwrap
 def test_no_network(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import socket
 
@@ -86,6 +93,7 @@ def test_no_network(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
         assert "CONNECTED 127.0.0.1" in _probe(tmp_path, body, "limits", monkeypatch)
 
 
+@uses_bwrap
 def test_no_shell_no_secrets_and_a_small_private_tmp(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -120,10 +128,9 @@ def test_limits_reach_the_process(monkeypatch: pytest.MonkeyPatch) -> None:
     limits = sandbox.Limits(memory_bytes=300 << 20, cpu_s=7, file_bytes=12345, processes=9)
     show = "import resource as r; print([r.getrlimit(getattr(r, n))[0] for n in {names!r}])"
     names = ["RLIMIT_AS", "RLIMIT_CPU", "RLIMIT_FSIZE", "RLIMIT_NPROC"]
-    argv, env, preexec = sandbox.confine(
-        [sys.executable, "-c", show.format(names=names)], [], {}, limits
-    )
-    out = subprocess.run(argv, env=env, preexec_fn=preexec, capture_output=True, text=True)
+    argv = [sys.executable, "-c", show.format(names=names)]
+    preexec = functools.partial(sandbox.apply_limits, limits)  # what confine() hands Popen
+    out = subprocess.run(argv, preexec_fn=preexec, capture_output=True, text=True)
     assert out.stdout.strip() == str([300 << 20, 7, 12345, 9]), out.stderr
 
 
@@ -136,6 +143,7 @@ def test_the_sandbox_binds_no_course_files() -> None:
     assert "--unshare-all" in args and "--die-with-parent" in args
 
 
+@uses_bwrap
 def test_a_broken_sandbox_is_the_graders_error_not_the_students(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from needs import need
 
 from irqlab import cli
 from irqlab.course import load_course
@@ -132,11 +133,7 @@ def served(site: Path) -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
-    if not CHROMIUM.exists():
-        pytest.fail(
-            f"Chromium is not at {CHROMIUM}: install it (apt-get install chromium, as .ci/run "
-            "does) or set IRQLAB_CHROMIUM to its path"
-        )
+    need("Chromium", None if CHROMIUM.exists() else f"nothing at {CHROMIUM}")
     os.environ.setdefault("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")
     from playwright.sync_api import sync_playwright
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from collections.abc import Sequence
 from types import ModuleType
@@ -58,13 +59,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return 2
     try:
-        return int(args.handler(args))
+        code = int(args.handler(args))
+        sys.stdout.flush()  # here, where a reader that went away is caught, not at exit
+        return code
     except IrqlabError as e:
         print(f"irqlab: {e}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("irqlab: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # `irqlab ... | head` stopped reading: end quietly, as `cat` does
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
 
 
 if __name__ == "__main__":

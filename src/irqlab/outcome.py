@@ -69,6 +69,12 @@ def problem(run: Run) -> str | None:
         return f"the program stopped with {exc['type']}{message}{_where(exc)}"
     if run.stopped == "exit" and run.exit:
         return f"the program called sys.exit({run.exit})"
+    if run.stopped == "output" and run.extra.get("flooded") in ("events", "line"):
+        what = "events" if run.extra["flooded"] == "events" else "bytes on one line"
+        return (
+            f"the board sent more {what} than a run may (pin writes or prints in a loop that "
+            "never waits?), so it was stopped"
+        )
     if run.stopped == "output":
         return (
             f"the program printed more than {MAX_PRINTED:,} characters, so it was stopped "

@@ -1,5 +1,9 @@
 """A student's progress, kept in <course>/.irqlab/: the last result of each lab and the hints
-already shown. The folder ignores itself in git, as .pytest_cache does."""
+already shown. The folder ignores itself in git, as .pytest_cache does.
+
+Only `irqlab check` of the student's own lab file (labs/NN-slug/main.py) records a result
+(`is_own_lab_file`); nothing is written while IRQLAB_NO_PROGRESS is set (irqlab's own test
+suite sets it, so running the suite in a student's clone leaves their progress alone)."""
 
 from __future__ import annotations
 
@@ -14,6 +18,15 @@ from irqlab.results import LabResult
 
 FOLDER = ".irqlab"
 STATE_FILE = "progress.json"
+OFF = "IRQLAB_NO_PROGRESS"
+
+
+def is_own_lab_file(program: Path, lab_file: Path) -> bool:
+    """Whether `program` is the lab's own file in the course, the one the student edits."""
+    try:
+        return program.resolve() == lab_file.resolve()
+    except OSError:
+        return False
 
 
 def state_folder(course_root: Path) -> Path:
@@ -42,6 +55,8 @@ class StudentProgress:
         return cls(path, data.get("results", {}), data.get("hints", {}))
 
     def save(self) -> None:
+        if os.environ.get(OFF):
+            return
         state_folder(self.path.parent.parent)
         data = {"results": self.results, "hints": self.hints}
         fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".progress-")

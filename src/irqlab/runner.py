@@ -29,6 +29,8 @@ from irqlab.trace import Event, Trace, event_from_wire
 HEAP = "276K"  # the program finds about 150K free after gc.collect(), as on an ESP32 without PSRAM
 MAX_PRINTED = 200_000  # what a program may print before the run is stopped
 MAX_RAW = 1_000_000  # bytes of other output the host reads before it stops the run
+MAX_EVENTS = 200_000  # trace events kept before the run is stopped (a lab run needs < 5,000)
+MAX_LINE = 4 << 20  # bytes of one line of the board's stdout, before the run is stopped
 STALL_S = 5.0  # CPU seconds the board spends without a word: its clock has stopped
 GRACE_S = 1.0  # after a Ctrl-C, how long the board has to say where it was
 
@@ -187,8 +189,10 @@ class _Stream:
         self.files = files  # the program's files by id (irqlab.staging)
         self.folder = folder + "/" if folder else ""  # where they were staged: never shown
         self.events: list[Event] = []
-        self.buffer = b""
+        self.buffer = bytearray()
         self.raw_bytes = 0
+        self.flooded = ""  # what the board sent too much of: "events" or "line"
+        self.broken = False  # a record that was not one: the board died writing it
         self.heard = time.monotonic()  # when the board last said something
         self.stderr = b""
         self.stats: dict[str, Any] = {}
@@ -197,37 +201,63 @@ class _Stream:
         """Take a chunk of stdout; True once the board has sent its end event."""
         self.heard = time.monotonic()
         self.buffer += data
-        *lines, self.buffer = self.buffer.split(b"\n")
-        return any(self._line(line) for line in lines)
+        if b"\n" not in data:  # split only what brought a line end: a long line stays linear
+            self.flooded = self.flooded or ("line" if len(self.buffer) > MAX_LINE else "")
+            return False
+        *lines, rest = bytes(self.buffer).split(b"\n")
+        self.buffer = bytearray(rest)
+        for line in lines:
+            if self._line(line) or self.broken:
+                return True
+            if len(self.events) > MAX_EVENTS:
+                self.flooded = "events"
+                return False
+        return False
 
     def _line(self, line: bytes) -> bool:
+        at = line.find(self.prefix)  # output written without a line end runs into a record
+        if at > 0:
+            self._out(line[:at], "")
+            line = line[at:]
         if line.startswith(self.prefix):
-            record = json.loads(line[len(self.prefix) :])
-            if record[1] == "stats":  # board statistics: not a trace event
-                self.stats["queue_high_water"] = record[2]
+            try:
+                return self._record(line)
+            except (ValueError, TypeError, LookupError):
+                self.broken = True  # cut off mid-record, or not one: the run ends there
                 return False
-            if record[1] == "want" and self.world is not None:
-                _write_all(self.answer_fd, self.world.answer(int(record[2])))
-                return False
-            event = event_from_wire(record, self.files)
-            for key in ("file", "text"):  # a traceback names the staged files
-                if isinstance(event.get(key), str):
-                    event[key] = self._local(event[key])
-            self.events.append(event)
-            return bool(event["kind"] == "end")
-        self.raw_bytes += len(line) + 1
-        t = self.events[-1]["t_us"] if self.events else 0
-        text = line.decode(errors="replace") + "\n"
-        self.events.append({"t_us": t, "kind": "out", "text": self._local(text)})
+        self._out(line, "\n")
         return False
+
+    def _out(self, raw: bytes, end: str) -> None:
+        """Output that is no trace record: what the program wrote past the harness."""
+        self.raw_bytes += len(raw) + len(end)
+        t = self.events[-1]["t_us"] if self.events else 0
+        text = raw.decode(errors="replace") + end
+        self.events.append({"t_us": t, "kind": "out", "text": self._local(text)})
+
+    def _record(self, line: bytes) -> bool:
+        """One trace record: an event, the board's statistics or a request for the world."""
+        record = json.loads(line[len(self.prefix) :])
+        if record[1] == "stats":  # board statistics: not a trace event
+            self.stats["queue_high_water"] = record[2]
+            return False
+        if record[1] == "want" and self.world is not None:
+            _write_all(self.answer_fd, self.world.answer(int(record[2])))
+            return False
+        event = event_from_wire(record, self.files)
+        for key in ("file", "text"):  # a traceback names the staged files
+            if isinstance(event.get(key), str):
+                event[key] = self._local(event[key])
+        self.events.append(event)
+        return bool(event["kind"] == "end")
 
     def _local(self, text: str) -> str:
         return text.replace(self.folder, "") if self.folder else text
 
     def flush(self) -> None:
-        if self.buffer:
-            self._line(self.buffer)
-            self.buffer = b""
+        if self.buffer and not self.flooded:
+            self._line(bytes(self.buffer))
+        self.buffer = bytearray()
 
 
 def _write_all(fd: int, data: bytes) -> None:
@@ -276,8 +306,9 @@ def _pump(proc: subprocess.Popen[bytes], stream: _Stream, limit_s: float) -> str
                 elif key.data == "err":
                     stream.stderr = (stream.stderr + data)[-8192:]
                 elif stream.feed(data):
-                    return "timeout" if interrupted else "end"
-                elif stream.raw_bytes > MAX_RAW:
+                    return "crash" if stream.broken else "timeout" if interrupted else "end"
+                elif stream.raw_bytes > MAX_RAW or stream.flooded:
+                    stream.stats["flooded"] = stream.flooded or "output"
                     return "output"
         if interrupted:
             outcome = "timeout"

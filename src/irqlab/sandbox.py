@@ -1,19 +1,21 @@
 """Confine the one process that runs untrusted code: the MicroPython interpreter of a run.
 
 When IRQLAB_SANDBOX is set (the grader sets it for its workers), irqlab.runner passes the
-MicroPython command through `confine()`. Two layers:
+MicroPython command through `confine()`. Three layers:
 
-- bubblewrap, when it works here: no network, own PID/IPC/UTS namespaces, a fresh small
-  /tmp, no shell, no /proc, and a filesystem made only of read-only binds of what
+- bubblewrap, when it works here: no network, own PID/IPC/UTS namespaces, no shell, no
+  /proc, a read-only root and /dev, a 1 MB /tmp and a 64 KB /dev/shm (all a run can write,
+  so its disk use is capped), and a filesystem made only of read-only binds of what
   MicroPython needs (the Python install, the board code, the run's config folder and the
   submission's own copy). The course's solutions, checks and other submissions are simply
-  not there.
-- resource limits, always: address space, CPU seconds, file size, process count, and death
-  with the parent. RLIMIT_NPROC does not bind root; there the PID namespace, the missing
-  shell and the address-space cap bound what a program can start.
+  not there. Its PID namespace dies with the run: nothing the program started outlives it.
+- a seccomp filter (irqlab.noexec), always: MicroPython runs with no exec and no fork, so it
+  can start no program and no process, as root too (where RLIMIT_NPROC does not bind).
+- resource limits, always: address space (which also bounds its threads), CPU seconds, file
+  size, process count, and death with the parent.
 
-IRQLAB_SANDBOX=bwrap insists on bubblewrap, =limits uses limits only, anything else picks
-bubblewrap when it works.
+IRQLAB_SANDBOX=bwrap insists on bubblewrap, =limits uses the filter and limits only, anything
+else picks bubblewrap when it works.
 """
 
 from __future__ import annotations
@@ -35,6 +37,9 @@ ENV = "IRQLAB_SANDBOX"
 SYSTEM_LIBS = ("/usr/lib", "/usr/lib64", "/usr/lib32", "/lib", "/lib64", "/lib32")
 SYSTEM_FILES = ("/etc/ld.so.cache",)
 TMP_BYTES = 1 << 20  # the sandbox's /tmp: MicroPython needs none of it
+SHM_BYTES = 64 << 10  # its /dev/shm, likewise
+NOEXEC = Path(__file__).with_name("noexec.py")
+NOEXEC_REFUSED = 125  # irqlab.noexec.REFUSED
 NOBODY = "65534"
 PR_SET_PDEATHSIG = 1
 
@@ -64,6 +69,8 @@ def mode() -> str:
     wanted = requested_mode() or "auto"
     if wanted == "limits":
         return "limits"
+    if wanted == "bwrap" and shutil.which("bwrap"):  # the grader probed it: a bwrap that
+        return "bwrap"  # fails after all stops the run (verify), without a probe per worker
     trouble = bwrap_trouble()
     if trouble is None:
         return "bwrap"
@@ -77,16 +84,59 @@ def bwrap_trouble() -> str | None:
     """Why bubblewrap can't confine a run here, or None when it can (tried once)."""
     exe = shutil.which("bwrap")
     if exe is None:
-        return "bwrap is not installed (apt-get install bubblewrap)"
-    probe = [*bwrap_args([]), sys.executable, "-c", "pass"]
+        return "bubblewrap is not installed (apt-get install bubblewrap)"
+    probe = [*bwrap_args([]), *noexec_argv(["--probe"])]
     try:
         done = subprocess.run(probe, capture_output=True, timeout=20, stdin=subprocess.DEVNULL)
     except (OSError, subprocess.TimeoutExpired) as e:
-        return f"bwrap did not start: {e}"
+        return f"bubblewrap did not start ({e})"
     if done.returncode != 0:
         lines = done.stderr.decode(errors="replace").strip().splitlines()
-        return lines[-1] if lines else f"bwrap exited with {done.returncode}"
+        said = lines[-1] if lines else f"it exited with status {done.returncode}"
+        return f"bubblewrap could not start a sandbox: {said} ({_fix(said)})"
     return None
+
+
+@functools.cache
+def noexec_trouble() -> str | None:
+    """Why the seccomp filter can't load here (not Linux on x86_64 or aarch64), or None."""
+    try:
+        done = subprocess.run(
+            noexec_argv(["--probe"]), capture_output=True, timeout=20, stdin=subprocess.DEVNULL
+        )
+    except (OSError, subprocess.TimeoutExpired) as e:
+        return f"the seccomp filter could not be tried ({e})"
+    if done.returncode != 0:
+        said = done.stderr.decode(errors="replace").strip().splitlines()[-1:] or ["no word"]
+        return f"{said[0]} ({_fix(said[0])})"
+    return None
+
+
+def _fix(said: str) -> str:
+    """How to make bubblewrap work, from what it said."""
+    if said.startswith("irqlab-noexec"):
+        return "the sandbox needs a Linux kernel with seccomp on x86_64 or aarch64"
+    if "namespace" in said or "Operation not permitted" in said or "permission" in said.lower():
+        return (
+            "in a container, run it with user namespaces allowed (docker run --privileged, "
+            "or --security-opt seccomp=unconfined --security-opt apparmor=unconfined); "
+            "on a host, sysctl kernel.unprivileged_userns_clone=1"
+        )
+    return "reinstall bubblewrap: apt-get install --reinstall bubblewrap"
+
+
+def noexec_argv(micropython_args: Sequence[str]) -> list[str]:
+    """Python running irqlab.noexec: the unix port, in-process, unable to exec or fork."""
+    return [sys.executable, "-I", "-c", NOEXEC.read_text(encoding="utf-8"), *micropython_args]
+
+
+def micropython_args(argv: Sequence[str]) -> list[str]:
+    """The arguments to the unix port in one of irqlab.runner.micropython_command()'s forms."""
+    if len(argv) >= 3 and argv[1] == "-c":  # python -c "... micropython_unix.main()" ARGS
+        return list(argv[3:])
+    if argv and Path(argv[0]).name.startswith("micropython"):  # the console script
+        return list(argv[1:])
+    raise SandboxError(f"can't confine {argv[0]!r}: not the MicroPython unix port")
 
 
 def confine(
@@ -95,14 +145,18 @@ def confine(
     """(argv, env, preexec_fn) that run `argv` confined, seeing only `readable` (read-only)."""
     clean = {k: v for k, v in env.items() if k in ("MICROPYPATH", "LANG", "LC_ALL")}
     clean["PATH"] = "/usr/bin:/bin"
+    argv = noexec_argv(micropython_args(argv))
     if mode() == "bwrap":
         argv = [*bwrap_args(readable), *argv]
     return list(argv), clean, functools.partial(apply_limits, limits)
 
 
 def verify(returncode: int | None, stderr: bytes, started: bool) -> None:
-    """Raise SandboxError if a run never started because bubblewrap could not set it up."""
-    if not started and returncode == 1 and stderr.startswith(b"bwrap: "):
+    """Raise SandboxError if a run never started because the sandbox could not set it up."""
+    ours = (returncode == 1 and stderr.startswith(b"bwrap: ")) or (
+        returncode == NOEXEC_REFUSED and stderr.startswith(b"irqlab-noexec: ")
+    )
+    if not started and ours:
         first = stderr.decode(errors="replace").splitlines()[0]
         raise SandboxError(f"the sandbox failed to start: {first}")
 
@@ -111,11 +165,12 @@ def bwrap_args(readable: Iterable[Path]) -> list[str]:
     args = ["bwrap", "--unshare-all", "--unshare-user", *_if_known("--disable-userns")]
     args += ["--uid", NOBODY, "--gid", NOBODY, "--cap-drop", "ALL"]
     args += ["--die-with-parent", "--new-session", "--dev", "/dev"]
+    args += [*_if_known("--size", str(SHM_BYTES)), "--tmpfs", "/dev/shm", "--remount-ro", "/dev"]
     args += [*_if_known("--size", str(TMP_BYTES)), "--tmpfs", "/tmp"]
     args += _system_binds()
     for path in _outermost([*python_paths(), *(Path(p) for p in readable)]):
         args += ["--ro-bind", str(path), str(path)]
-    return [*args, "--chdir", "/tmp"]
+    return [*args, "--remount-ro", "/", "--chdir", "/tmp"]
 
 
 def _if_known(option: str, *values: str) -> list[str]:

@@ -14,7 +14,7 @@ from irqlab.commands._course_arg import add_course_option, course_from
 from irqlab.course import Course
 from irqlab.plugin import BOARDS
 from irqlab.program import load_program
-from irqlab.progress import StudentProgress
+from irqlab.progress import StudentProgress, is_own_lab_file
 from irqlab.render import json as json_render
 from irqlab.render import terminal
 from irqlab.results import LabResult
@@ -45,7 +45,8 @@ def main(args: argparse.Namespace) -> int:
     result = check_program(
         course, lab, program, board=args.board, port=args.port, timeout=args.timeout
     )
-    _remember(course, result)
+    if is_own_lab_file(program, lab.starter):  # a check of another file is not the student's
+        _remember(course, result)
     if args.json:
         print(json_render.render(result))
     else:

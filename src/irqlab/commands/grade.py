@@ -1,8 +1,13 @@
-"""Grade a class: SUBMISSIONS holds one entry per student (a folder with main.py, a .py file
-or a .zip). Each is copied to a private folder and checked in its own worker, several at
-once, with its program sandboxed (bubblewrap where it works, resource limits always) and a
-time limit. Results are saved per student in DIR/results as they finish, so a stopped run
-resumes where it was; then DIR gets grades.csv, results.json, junit.xml and gradescope.json.
+"""Grade a class: SUBMISSIONS holds one entry per student (a folder with main.py, a .py file,
+a .zip, or a whole clone of the course, graded from labs/NN-slug/main.py); anything else
+there is listed as skipped. Each is copied to a private folder and checked in its own
+worker, several at once, with its program sandboxed (bubblewrap, no exec or fork, resource
+limits) and a time limit; with no working bubblewrap, nothing runs unless you say
+--unsandboxed. Results are saved per student in DIR/results as they finish; a rerun grades
+only what changed since (a submission's files are hashed), --only NAME one student again,
+--force everyone. Then DIR gets grades.csv, results.json, junit.xml, a Gradescope
+results.json per student (gradescope/) and a feedback page per student (feedback/). DIR
+defaults to SUBMISSIONS-grades beside the submissions, and is kept out of git.
 A failure of the grader itself is status "error", tried again on the next run, never a fail.
 
 With --gradescope, grade the one submission in /autograder/submission and write
@@ -12,7 +17,6 @@ move them)."""
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import signal
 import sys
@@ -44,7 +48,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         help="submissions graded at once (default: the number of cores)",
     )
     p.add_argument(
-        "--out", type=Path, default=Path("grades"), metavar="DIR", help="where results go (grades/)"
+        "--out",
+        type=Path,
+        metavar="DIR",
+        help="where results go (default: SUBMISSIONS-grades, beside the submissions)",
     )
     p.add_argument(
         "--timeout",
@@ -54,7 +61,13 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         help="wall-clock seconds one submission's checks may take (default 120)",
     )
     p.add_argument("--force", action="store_true", help="grade again those already graded")
+    p.add_argument("--only", metavar="NAME", help="grade this one student again, and no other")
     p.add_argument("--gradescope", action="store_true", help="run as a Gradescope autograder")
+    p.add_argument(
+        "--unsandboxed",
+        action="store_true",
+        help="grade without bubblewrap: the class's code runs as you (recorded in every report)",
+    )
     add_course_option(p)
 
 
@@ -70,20 +83,22 @@ def main(args: argparse.Namespace) -> int:
     lab = course.lab(args.lab)
     if not lab.checks.is_file():
         raise IrqlabError(f"lab {lab.number} has no checks ({lab.checks})", "pick another lab")
-    mode, note = sandbox_mode()
+    if not args.gradescope and not args.submissions:
+        raise IrqlabError("no SUBMISSIONS folder given", "irqlab grade SUBMISSIONS --lab N")
+    mode, note = sandbox_mode(args.unsandboxed)  # before anything runs: no sandbox, no grading
     spec = WorkerSpec(lab.number, course.root, mode, args.timeout)
     if args.gradescope:
         return _gradescope(lab, spec)
-    if not args.submissions:
-        raise IrqlabError("no SUBMISSIONS folder given", "irqlab grade SUBMISSIONS --lab N")
     print(f"grading lab {lab.slug}: sandbox {note}; {args.jobs} at a time", file=sys.stderr)
-    batch = Batch(Path(args.submissions), lab, args.out, spec, args.jobs, args.force)
+    submissions = Path(args.submissions)
+    out = args.out or submissions.parent / f"{submissions.resolve().name}-grades"
+    batch = Batch(submissions, lab, out, spec, args.jobs, args.force, args.only)
     previous = signal.signal(signal.SIGTERM, _interrupt)  # stop the workers on SIGTERM too
     try:
         results = grade(batch)
     finally:
         signal.signal(signal.SIGTERM, previous)
-    written = reports.write_all(args.out, results)
+    written = reports.write_all(batch.out, results)
     print(reports.summary(results))
     print(f"wrote {', '.join(str(p) for p in written)}")
     return 1 if any(r["status"] == "error" for r in results) else 0
@@ -102,6 +117,7 @@ def _gradescope(lab: Lab, spec: WorkerSpec) -> int:
         batch = Batch(source, lab, Path(tmp), spec)
         entry = upload_entry(source)
         result = grade_one(batch, "submission", entry, Path(tmp) / "work")
-    reports.write_atomic(target, json.dumps(reports.gradescope(result), indent=1))
-    print(f"{result['status']} {result['score']}/{result.get('max_score')}: wrote {target}")
+    reports.write_atomic(target, reports.gradescope_json(result))
+    score = f"{result['score']}/{result.get('max_score')}"
+    print(f"{result['status']} {score} (sandbox: {reports.sandbox_name(result)}): wrote {target}")
     return 0

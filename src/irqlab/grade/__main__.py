@@ -17,6 +17,24 @@ from irqlab.sandbox import die_with_parent
 
 
 def main(argv: list[str]) -> int:
+    try:
+        return _check(argv)
+    finally:
+        _kill_descendants()  # nothing a run started outlives the worker
+
+
+def _kill_descendants() -> None:
+    import contextlib
+    import signal
+
+    from irqlab.grade.worker import descendants
+
+    for pid in descendants(os.getpid()):
+        with contextlib.suppress(OSError):
+            os.kill(pid, signal.SIGKILL)
+
+
+def _check(argv: list[str]) -> int:
     parent = os.getppid()
     die_with_parent()
     if os.getppid() != parent:  # the grader went away before we asked

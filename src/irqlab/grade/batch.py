@@ -13,12 +13,14 @@ from typing import Any, TextIO
 
 from irqlab import sandbox
 from irqlab.course import Lab
+from irqlab.errors import IrqlabError
 from irqlab.grade import worker
-from irqlab.grade.intake import find_entries, prepare
+from irqlab.grade.intake import find_entries, read, skipped_entries, write
 from irqlab.grade.progress import Progress
 from irqlab.grade.store import ResultStore, safe_name
 
 Result = dict[str, Any]
+RUNS_CHECK = "test_runs"  # "the program runs without an error": no credit on its own
 
 
 @dataclass(frozen=True)
@@ -29,29 +31,98 @@ class Batch:
     spec: worker.WorkerSpec
     jobs: int = 1
     force: bool = False
+    only: str | None = None  # grade this student again, and no other
 
 
-def sandbox_mode() -> tuple[str, str]:
-    """The sandbox the workers will use, "bwrap" or "limits", and a note saying so."""
+@dataclass
+class Plan:
+    """What a run will do: who is graded, who already was, and what is no submission."""
+
+    todo: list[tuple[str, Path]]
+    students: list[str]  # every student: the reports cover the class, whoever is graded
+    unchanged: int
+    skipped: list[tuple[str, str]]
+    only: str | None = None
+
+    def describe(self) -> str:
+        lines = [f"{len(self.students)} submission(s): "]
+        if self.only is not None:
+            lines[0] += f"grading {self.only} again (--only)"
+        else:
+            lines[0] += f"{self.unchanged} already graded and unchanged, {len(self.todo)} to grade"
+        lines += [f"skipped {name}: {why}" for name, why in self.skipped]
+        return "\n".join(lines)
+
+
+SANDBOXES = {
+    "bwrap": "bubblewrap, no exec or fork (seccomp), resource limits",
+    "limits": "NONE: graded --unsandboxed (no exec or fork, resource limits only)",
+}
+
+
+def sandbox_mode(unsandboxed: bool = False) -> tuple[str, str]:
+    """The sandbox the workers will use, "bwrap" or (only when asked) "limits", and what to
+    call it; refuses, naming the cause and the fix, when bubblewrap can't start."""
     trouble = sandbox.bwrap_trouble()
     if trouble is None:
-        return "bwrap", "bubblewrap + resource limits"
-    return "limits", f"resource limits only (bubblewrap unusable: {trouble})"
+        return "bwrap", SANDBOXES["bwrap"]
+    if unsandboxed and (filter_trouble := sandbox.noexec_trouble()) is not None:
+        raise IrqlabError(f"can't grade here, even --unsandboxed: {filter_trouble}")
+    if unsandboxed:
+        return "limits", SANDBOXES["limits"]
+    raise IrqlabError(
+        f"no sandbox to grade in: {trouble}",
+        "fix that, or run the class's code as yourself with --unsandboxed",
+    )
+
+
+def plan(batch: Batch, store: ResultStore) -> Plan:
+    """Who to grade: a submission whose files changed since its last grade, or every one
+    with force; raises before anything is written when there is nothing to grade."""
+    entries = find_entries(batch.submissions)
+    skipped = skipped_entries(batch.submissions)
+    if not entries:
+        raise IrqlabError(
+            f"no submissions in {batch.submissions}",
+            "give the folder that holds one .py, .zip or folder per student",
+        )
+    students = [s for s, _ in entries]
+    if batch.only is not None:
+        todo = [(s, e) for s, e in entries if s == batch.only]
+        if not todo:
+            raise IrqlabError(
+                f"no submission named {batch.only!r} in {batch.submissions}",
+                "give the name of a file or folder there, without .py or .zip",
+            )
+        return Plan(todo, students, 0, skipped, batch.only)
+    todo = [(s, e) for s, e in entries if batch.force or not _unchanged(batch, store, s, e)]
+    return Plan(todo, students, len(entries) - len(todo), skipped)
+
+
+def _unchanged(batch: Batch, store: ResultStore, student: str, entry: Path) -> bool:
+    found = store.load(student)
+    if found is None or not store.done(student):
+        return False
+    same = read(student, entry, batch.lab.slug).digest == found.get("digest")
+    how = (found.get("sandbox"), found.get("lab")) == (batch.spec.sandbox, batch.lab.slug)
+    return same and how
 
 
 def grade(batch: Batch, stream: TextIO | None = None) -> list[Result]:
-    """Grade what is not graded yet (everything with force); return every student's result."""
-    entries = find_entries(batch.submissions)
-    store = ResultStore(batch.out / "results")
+    """Grade what changed since it was graded (everything with force); return every
+    student's result."""
+    store = ResultStore(batch.out / "results", create=False)
+    todo = plan(batch, store)
+    store.create()
     store.clean()
-    todo = [(s, e) for s, e in entries if batch.force or not store.done(s)]
-    progress = Progress(len(todo), stream)
+    progress = Progress(len(todo.todo), stream)
+    progress.note(todo.describe())
     with tempfile.TemporaryDirectory(prefix="irqlab-grade-") as tmp:
-        for result in _run_all(batch, todo, Path(tmp)):
+        for result in _run_all(batch, todo.todo, Path(tmp)):
             store.save(result)
             progress.update(result)
     progress.finish()
-    return [r for s, _ in entries if (r := store.load(s)) is not None]
+    return [r for s in todo.students if (r := store.load(s)) is not None]
 
 
 def _run_all(batch: Batch, todo: list[tuple[str, Path]], tmp: Path) -> Iterable[Result]:
@@ -74,8 +145,10 @@ def _run_all(batch: Batch, todo: list[tuple[str, Path]], tmp: Path) -> Iterable[
 
 def grade_one(batch: Batch, student: str, entry: Path, work: Path) -> Result:
     """One student's result; whatever breaks on the grader's side is a grader error."""
+    digest = ""
     try:
-        sub = prepare(student, entry, work / "submission")
+        sub = write(read(student, entry, batch.lab.slug), work / "submission")
+        digest = sub.digest
         if sub.refused is not None:
             found = refused(sub.refused)
         else:
@@ -84,10 +157,25 @@ def grade_one(batch: Batch, student: str, entry: Path, work: Path) -> Result:
             keep_diagrams(found, work / "scratch", batch.out / "diagrams" / safe_name(student))
         notes = sub.notes
     except Exception as e:  # the grader's own bug must not stop the class or cost the student
-        found, notes = worker.grader_error(f"{type(e).__name__}: {e}"), []
+        found, notes = worker.grader_error(worker.scrub(f"{type(e).__name__}: {e}")), []
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    return {"student": student, "lab": batch.lab.slug, **found, "notes": notes}
+    result = {"student": student, "lab": batch.lab.slug, **found, "notes": notes}
+    how = {"sandbox": batch.spec.sandbox, "sandboxed": batch.spec.sandbox == "bwrap"}
+    return {**no_credit_for_running(result), "digest": digest, **how}
+
+
+def no_credit_for_running(result: Result) -> Result:
+    """The grade: every check that passed, except the one that only says the program runs
+    (every lab's first, test_runs): an empty file, or the untouched starter, earns nothing
+    for running."""
+    checks = result.get("checks") or []
+    if not checks or result["status"] == "error":
+        return result
+    earns = [c for c in checks if c.get("id") != RUNS_CHECK]
+    score = sum(c.get("status") == "pass" for c in earns)
+    max_score = sum(c.get("status") != "skip" or bool(c.get("blocked")) for c in earns)
+    return {**result, "score": score, "max_score": max_score}
 
 
 def keep_diagrams(result: Result, scratch: Path, dest: Path) -> None:

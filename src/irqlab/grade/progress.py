@@ -20,6 +20,11 @@ class Progress:
         self.started = time.monotonic()
         self.tty = self.stream.isatty()
 
+    def note(self, text: str) -> None:
+        """A line before the bar: what the run will do."""
+        self.stream.write(text + "\n")
+        self.stream.flush()
+
     def update(self, result: dict[str, Any]) -> None:
         self.done += 1
         self.counts[result["status"]] += 1

@@ -1,7 +1,10 @@
-"""The class's results, rendered: grades.csv, results.json, junit.xml and gradescope.json.
+"""The class's results, rendered: grades.csv, results.json, junit.xml, one Gradescope
+results.json per submission (gradescope/STUDENT.json) and one feedback page per student
+(feedback/STUDENT.html).
 
 Every renderer takes the same data: a list of results in the check JSON shape, each with a
-"student" (and, when the grader says why, a "reason" and "notes").
+"student", the "sandbox" it was graded in (irqlab.grade.batch.SANDBOXES) and, when the
+grader says why, a "reason" and "notes".
 """
 
 from __future__ import annotations
@@ -16,6 +19,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from irqlab.grade import feedback
+from irqlab.grade.batch import RUNS_CHECK, SANDBOXES
+from irqlab.grade.store import safe_name
+
 Result = dict[str, Any]
 GRADESCOPE_OUTPUT = 500  # characters of output per Gradescope test
 
@@ -26,14 +33,21 @@ def write_all(folder: Path, results: list[Result]) -> list[Path]:
         "grades.csv": grades_csv,
         "results.json": lambda rs: json.dumps(rs, indent=1, ensure_ascii=False) + "\n",
         "junit.xml": junit_xml,
-        "gradescope.json": lambda rs: json.dumps(
-            {r["student"]: gradescope(r) for r in rs}, indent=1, ensure_ascii=False
-        ),
     }
     written = []
     for name, render in files.items():
         written.append(write_atomic(folder / name, render(results)))
+    for r in results:
+        name = safe_name(r["student"])
+        write_atomic(folder / "gradescope" / f"{name}.json", gradescope_json(r))
+        write_atomic(folder / "feedback" / f"{name}.html", feedback.page(r))
+    if results:
+        written += [folder / "gradescope", folder / "feedback"]
     return written
+
+
+def gradescope_json(r: Result) -> str:
+    return json.dumps(gradescope(r), indent=1, ensure_ascii=False) + "\n"
 
 
 def write_atomic(path: Path, text: str) -> Path:
@@ -62,18 +76,36 @@ def grades_csv(results: list[Result]) -> str:
     tasks = task_numbers(results)
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["student", "status", "score", "max_score", *(f"task_{t}" for t in tasks)])
+    head = ["student", "status", "score", "max_score", *(f"task_{t}" for t in tasks)]
+    writer.writerow([*head, "reason", "sandbox"])
     for r in results:
         by_task = {t["task"]: t["status"] for t in r.get("tasks", [])}
         row = [r["student"], r["status"], r["score"], r["max_score"]]
-        writer.writerow(row + [by_task.get(t, "") for t in tasks])
+        row += [by_task.get(t, "") for t in tasks]
+        writer.writerow([*row, reason(r), sandbox_name(r)])
     return out.getvalue()
+
+
+def reason(r: Result) -> str:
+    """Why the result is what it is, in a line: the grader's reason, or the first failure."""
+    if r.get("reason"):
+        return str(r["reason"])
+    failed = [c for c in r.get("checks", []) if c.get("status") in ("fail", "error")]
+    if failed:
+        return f"{failed[0].get('id')}: {failed[0].get('message') or ''}".strip()
+    return ""
+
+
+def sandbox_name(r: Result) -> str:
+    return SANDBOXES.get(str(r.get("sandbox")), "unknown")
 
 
 def junit_xml(results: list[Result]) -> str:
     suites = ET.Element("testsuites", name="irqlab")
     for r in results:
         suite = ET.SubElement(suites, "testsuite", name=r["student"])
+        props = ET.SubElement(suite, "properties")
+        ET.SubElement(props, "property", name="sandbox", value=sandbox_name(r))
         cases = r.get("checks") or [None]
         counts: Counter[str] = Counter()
         for check in cases:
@@ -107,22 +139,38 @@ def _xml_safe(text: str) -> str:
 
 def gradescope(r: Result) -> dict[str, Any]:
     """One submission in Gradescope's results.json format."""
-    tests = [
-        {
-            "name": _test_name(c),
-            "score": 1 if c.get("status") == "pass" else 0,
-            "max_score": 0 if c.get("status") == "skip" and not c.get("blocked") else 1,
-            "output": cap(_test_output(c), GRADESCOPE_OUTPUT),
-            "visibility": "visible",
-        }
-        for c in r.get("checks", [])
-    ]
-    data: dict[str, Any] = {"score": r.get("score") or 0, "tests": tests}
+    tests = [_gradescope_test(c) for c in r.get("checks", [])]
+    data: dict[str, Any] = {
+        "score": r.get("score") or 0,
+        "output": "",
+        "visibility": "visible",
+        "stdout_visibility": "hidden",  # the grader's log, not for the student
+        "tests": tests,
+        "extra_data": {"status": r["status"], "sandbox": sandbox_name(r)},
+    }
+    if isinstance(r.get("seconds"), (int, float)):
+        data["execution_time"] = r["seconds"]
     lines = [r["reason"]] if r.get("reason") else []
     lines += r.get("notes", [])
-    if lines:
-        data["output"] = cap("\n".join(lines), GRADESCOPE_OUTPUT)
+    data["output"] = cap("\n".join(lines), GRADESCOPE_OUTPUT)
+    if not data["output"]:
+        del data["output"]
     return data
+
+
+def _gradescope_test(c: dict[str, Any]) -> dict[str, Any]:
+    """One check as a Gradescope test: a point for each that passed, none for running."""
+    worth = 0 if c.get("id") == RUNS_CHECK else 1
+    counts = c.get("status") != "skip" or bool(c.get("blocked"))
+    passed = c.get("status") == "pass"
+    return {
+        "name": _test_name(c),
+        "score": worth if passed else 0,
+        "max_score": worth if counts else 0,
+        "status": "passed" if passed else "failed",
+        "output": cap(_test_output(c), GRADESCOPE_OUTPUT),
+        "visibility": "visible",
+    }
 
 
 def _test_name(check: dict[str, Any]) -> str:
@@ -151,4 +199,20 @@ def summary(results: list[Result]) -> str:
     lines = [f"{'status':<8}{'count':>7}"] + [f"{k:<8}{v:>7}" for k, v in rows]
     lines.append(f"{'total':<8}{len(results):>7}")
     lines.append(f"mean score {mean:.2f} / {total} over {len(graded)} graded")
+    lines += task_rates(graded)
+    sandboxes = sorted({sandbox_name(r) for r in results})
+    lines.append(f"sandbox: {'; '.join(sandboxes) or 'none used'}")
     return "\n".join(lines)
+
+
+def task_rates(results: list[Result]) -> list[str]:
+    """One line per task: how many of the graded submissions passed it."""
+    lines = []
+    for task in task_numbers(results):
+        passed = sum(
+            any(t["task"] == task and t["status"] == "pass" for t in r.get("tasks", []))
+            for r in results
+        )
+        share = 100 * passed / len(results) if results else 0.0
+        lines.append(f"task {task}: {passed}/{len(results)} passed ({share:.0f}%)")
+    return lines

@@ -13,10 +13,19 @@ from typing import Any
 FINAL = ("pass", "fail")  # an "error" is tried again on the next run
 
 
+IGNORE_ALL = "# irqlab grade's output: students' results, kept out of git\n*\n"
+
+
 class ResultStore:
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, create: bool = True) -> None:
         self.folder = folder
-        folder.mkdir(parents=True, exist_ok=True)
+        if create:
+            self.create()
+
+    def create(self) -> None:
+        """Make the folder, and its parent (the grader's output) ignored by git."""
+        self.folder.mkdir(parents=True, exist_ok=True)
+        ignore_in_git(self.folder.parent)
 
     def path(self, student: str) -> Path:
         return self.folder / f"{safe_name(student)}.json"
@@ -45,6 +54,13 @@ class ResultStore:
         """Remove half-written files a killed run left behind."""
         for tmp in self.folder.glob(".*.tmp"):
             tmp.unlink(missing_ok=True)
+
+
+def ignore_in_git(folder: Path) -> None:
+    """A .gitignore that keeps `folder` out of any repository it lands in (a course's too)."""
+    ignore = folder / ".gitignore"
+    if not ignore.exists():
+        ignore.write_text(IGNORE_ALL, encoding="utf-8")
 
 
 def safe_name(student: str) -> str:

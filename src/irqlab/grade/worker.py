@@ -2,16 +2,22 @@
 
 The worker is `python -m irqlab.grade LAB FOLDER` (the lab's checks, trusted, on the host;
 the student's program confined by irqlab.sandbox). It runs in its own session with a
-wall-clock limit; when it ends, or runs out of time, its whole process group is killed.
-Whatever goes wrong on the grader's side becomes status "error" with a reason starting
-"grader error:", and is tried once more: it never counts against the student.
+wall-clock limit and a memory limit; when it ends, or runs out of time, everything it
+started is killed: its process group and every descendant, a process that left for a
+session of its own included (the worker adopts orphans: PR_SET_CHILD_SUBREAPER, and kills
+what it started before it exits). Its result is read
+from a pipe, never from a file a program could have written. Whatever goes wrong on the
+grader's side becomes status "error" with a reason starting "grader error:", and is tried
+once more: it never counts against the student.
 """
 
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -20,9 +26,11 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 MAX_WORKER_OUTPUT = 8 << 20  # bytes of the worker's JSON read
+WORKER_MEMORY = 3 << 30  # address space of one worker (CPython, pytest and the checks)
+PR_SET_CHILD_SUBREAPER = 36
 KEPT_ENV = ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "PYTHONPATH", "VIRTUAL_ENV", "TERM")
 STATUSES = ("pass", "fail", "error")
 GRADER_ERROR = "grader error: "
@@ -66,41 +74,82 @@ def check(spec: WorkerSpec, folder: Path, scratch: Path, attempts: int = 2) -> d
 
 def _attempt(spec: WorkerSpec, folder: Path, scratch: Path) -> dict[str, Any]:
     scratch.mkdir(parents=True, exist_ok=True)
-    out_path, err_path = scratch / "worker.out", scratch / "worker.err"
     started = time.monotonic()
-    with out_path.open("wb") as out, err_path.open("wb") as err:
-        try:
-            proc = subprocess.Popen(
-                spec.argv(folder),
-                stdin=subprocess.DEVNULL,
-                stdout=out,
-                stderr=err,
-                env=spec.env(),
-                cwd=scratch,
-                start_new_session=True,
-            )
-        except OSError as e:
-            return grader_error(f"the worker did not start: {e}")
+    try:
+        proc = subprocess.Popen(
+            spec.argv(folder),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=spec.env(),
+            cwd=scratch,
+            start_new_session=True,
+            preexec_fn=_cap_memory,
+        )
+    except OSError as e:
+        return grader_error(f"the worker did not start: {e}")
+    with _LIVE_LOCK:
+        _LIVE.add(proc)
+    out, err = _Reader(proc.stdout, MAX_WORKER_OUTPUT), _Reader(proc.stderr, 4096, tail=True)
+    try:
+        timed_out = _wait(proc, spec.timeout_s)
+    finally:
         with _LIVE_LOCK:
-            _LIVE.add(proc)
-        try:
-            timed_out = _wait(proc, spec.timeout_s)
-        finally:
-            with _LIVE_LOCK:
-                _LIVE.discard(proc)
+            _LIVE.discard(proc)
     seconds = round(time.monotonic() - started, 3)
     if timed_out:
         return grader_error(
             f"the checks did not finish in {spec.timeout_s:g} s (try a longer --timeout)",
             seconds=seconds,
         )
-    result = parse(_head(out_path), proc.returncode, _tail(err_path))
+    result = parse(out.join(), proc.returncode, err.join().decode("utf-8", errors="replace"))
     result["seconds"] = seconds
     return result
 
 
+class _Reader:
+    """Reads a pipe to its end in a thread, keeping at most `limit` bytes (the head, or the
+    tail), so a worker that says too much can't fill the grader's memory or block on a pipe."""
+
+    def __init__(self, pipe: IO[bytes] | None, limit: int, tail: bool = False) -> None:
+        assert pipe is not None
+        self.pipe, self.limit, self.tail = pipe, limit, tail
+        self.data = bytearray()
+        self.thread = threading.Thread(target=self._read, daemon=True)
+        self.thread.start()
+
+    def _read(self) -> None:
+        with self.pipe:
+            while chunk := os.read(self.pipe.fileno(), 65536):
+                if self.tail:
+                    self.data = (self.data + chunk)[-self.limit :]
+                elif len(self.data) < self.limit:
+                    self.data += chunk[: self.limit - len(self.data)]
+
+    def join(self) -> bytes:
+        self.thread.join(timeout=5)  # the writers are dead: the pipe ends at once
+        return bytes(self.data)
+
+
+def _cap_memory() -> None:
+    """In the worker, before exec: a memory cap, and orphans of its own become its children."""
+    import resource
+
+    _soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    cap = WORKER_MEMORY if hard == resource.RLIM_INFINITY else min(WORKER_MEMORY, hard)
+    resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
+    adopt_orphans()
+
+
+def adopt_orphans() -> None:
+    """Make this process the one that inherits its descendants' orphans (Linux only)."""
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+
+
 def _wait(proc: subprocess.Popen[bytes], timeout_s: float) -> bool:
-    """Wait for the worker; kill its whole group after (leftovers too). True if it timed out."""
+    """Wait for the worker; kill everything it started after (leftovers too). True if it
+    timed out."""
     try:
         proc.wait(timeout=timeout_s)
         timed_out = False
@@ -119,16 +168,35 @@ def kill_all() -> None:
 
 
 def kill_group(proc: subprocess.Popen[bytes]) -> None:
+    """Kill the worker's process group and every descendant, even one in a session of its own."""
+    doomed = descendants(proc.pid)
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(proc.pid, signal.SIGKILL)
+    for pid in doomed:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.kill(pid, signal.SIGKILL)
     proc.wait()
+
+
+def children(pid: int) -> list[int]:
+    found: list[int] = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        with contextlib.suppress(OSError, ValueError):
+            found += [int(c) for c in (task / "children").read_text().split()]
+    return found
+
+
+def descendants(pid: int) -> list[int]:
+    found = children(pid)
+    return found + [d for c in found for d in descendants(c)]
 
 
 def parse(stdout: bytes, returncode: int | None, stderr: str) -> dict[str, Any]:
     """The worker's verdict from its JSON, or a grader error saying why there is none."""
     data = _json_object(stdout)
     if data is None:
-        why = _last_line(stderr) or f"it exited with status {returncode} and printed no result"
+        why = scrub(_last_line(stderr))
+        why = why or f"it exited with status {returncode} and printed no result"
         if returncode is not None and returncode < 0:
             why = f"it was killed by signal {-returncode}"
         return grader_error(f"the worker gave no result: {why}")
@@ -136,7 +204,7 @@ def parse(stdout: bytes, returncode: int | None, stderr: str) -> dict[str, Any]:
     if problem:
         return grader_error(f"the worker's result is malformed: {problem}")
     if data["status"] == "error":
-        data["reason"] = GRADER_ERROR + _error_reason(data)
+        data["reason"] = GRADER_ERROR + scrub(_error_reason(data))
     return data
 
 
@@ -185,15 +253,12 @@ def grader_error(reason: str, **extra: Any) -> dict[str, Any]:
     }
 
 
-def _head(path: Path) -> bytes:
-    with path.open("rb") as f:
-        return f.read(MAX_WORKER_OUTPUT)
+ABSOLUTE_PATH = re.compile(r"(?<![\w.])/(?:[^\s/'\"():,]+/)+([^\s/'\"():,]*)")
 
 
-def _tail(path: Path, size: int = 4096) -> str:
-    with path.open("rb") as f:
-        f.seek(max(0, path.stat().st_size - size))
-        return f.read().decode("utf-8", errors="replace")
+def scrub(text: str) -> str:
+    """`text` without the grader's paths: each absolute path becomes its last part."""
+    return ABSOLUTE_PATH.sub(lambda m: m.group(1) or "/", text)
 
 
 def _last_line(text: str) -> str:
