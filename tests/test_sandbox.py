@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from needs import need
 
-from irqlab import sandbox
+from irqlab import port, sandbox
 from irqlab.runner import BOARD_DIR, run
 from irqlab.scenario import Scenario
 
@@ -106,10 +106,11 @@ print("SHELL", os.system("true"))
 print("PROC", "proc" in os.listdir("/"))
 print("SECRET", os.getenv("IRQLAB_TEST_SECRET"))
 print("HOST TMP", {str(marker)!r}.split("/")[-1] in os.listdir("/tmp"))
+chunk = bytearray(16384)  # one buffer: the board's heap has no 4 MB
 try:
     with open("/tmp/big", "wb") as f:
-        for _ in range(64):
-            f.write(bytearray(65536))
+        for _ in range(256):
+            f.write(chunk)
     print("WROTE 4 MB")
 except OSError as e:
     print("DISK FULL", e)
@@ -172,3 +173,12 @@ def test_without_bubblewrap_auto_falls_back_and_bwrap_refuses(
             sandbox.mode()
     finally:
         sandbox.bwrap_trouble.cache_clear()
+
+
+def test_the_sandbox_finds_the_ports_own_arguments_in_each_way_it_is_started() -> None:
+    args = ["-X", "heapsize=276K", "/tmp/h.py", "-"]
+    assert sandbox.micropython_args([*port.micropython_command(), *args]) == args
+    assert sandbox.micropython_args(["/venv/bin/micropython", *args]) == args
+    assert sandbox.micropython_args(["python", "-c", "run_main()", *args]) == args
+    with pytest.raises(sandbox.SandboxError, match="not the MicroPython unix port"):
+        sandbox.micropython_args(["/bin/sh", "-c", "true"])

@@ -131,9 +131,13 @@ def noexec_argv(micropython_args: Sequence[str]) -> list[str]:
 
 
 def micropython_args(argv: Sequence[str]) -> list[str]:
-    """The arguments to the unix port in one of irqlab.runner.micropython_command()'s forms."""
-    if len(argv) >= 3 and argv[1] == "-c":  # python -c "... micropython_unix.main()" ARGS
-        return list(argv[3:])
+    """The arguments to the unix port in one of irqlab.port.micropython_command()'s forms."""
+    options = list(argv[1:4])
+    python = bool(argv) and (argv[0] == sys.executable or Path(argv[0]).name.startswith("python"))
+    if python and "-c" in options:
+        code = options.index("-c")
+        if all(o.startswith("-") for o in options[:code]):  # python [-I -S] -c "..." ARGS
+            return list(argv[code + 3 :])
     if argv and Path(argv[0]).name.startswith("micropython"):  # the console script
         return list(argv[1:])
     raise SandboxError(f"can't confine {argv[0]!r}: not the MicroPython unix port")
