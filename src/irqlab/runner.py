@@ -214,6 +214,10 @@ class _Stream:
         return any(self._line(line) for line in lines)
 
     def _line(self, line: bytes) -> bool:
+        inside = line.find(self.prefix)
+        if inside > 0:  # a record after output with no newline (input()'s prompt, say)
+            self._out(line[:inside], "")
+            line = line[inside:]
         if line.startswith(self.prefix):
             record = json.loads(line[len(self.prefix) :])
             if record[1] == "stats":  # board statistics: not a trace event
@@ -228,11 +232,15 @@ class _Stream:
                     event[key] = self._local(event[key])
             self.events.append(event)
             return bool(event["kind"] == "end")
-        self.raw_bytes += len(line) + 1
-        t = self.events[-1]["t_us"] if self.events else 0
-        text = line.decode(errors="replace") + "\n"
-        self.events.append({"t_us": t, "kind": "out", "text": self._local(text)})
+        self._out(line, "\n")
         return False
+
+    def _out(self, line: bytes, end: str) -> None:
+        """Output that is not a trace record: the port's tracebacks, a prompt."""
+        self.raw_bytes += len(line) + len(end)
+        t = self.events[-1]["t_us"] if self.events else 0
+        text = line.decode(errors="replace") + end
+        self.events.append({"t_us": t, "kind": "out", "text": self._local(text)})
 
     def _local(self, text: str) -> str:
         return text.replace(self.folder, "") if self.folder else text
