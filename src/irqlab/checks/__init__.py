@@ -25,6 +25,7 @@ from irqlab.breakdown import breakdown
 from irqlab.checks.failure import Failure, fail, required, requires
 from irqlab.checks.handlers import (
     expect_irq,
+    expect_no_allocation,
     expect_no_drops,
     expect_quiet_handlers,
     expect_short_handlers,
@@ -60,11 +61,15 @@ def fail_if_broken(run: Run, noun: str = "press") -> None:
         fail(trouble.sentence, at_us=trouble.at_us, run=run, hint=trouble.hint)
     ended_us = round(run.virtual_s * 1_000_000)
     if run.stopped == "exit" and ended_us < run.scenario.duration_us:
+        after = [e.start_us for e in run.compiled.episodes if e.start_us >= ended_us]
         fail(
             f"your program ended at {sec(ended_us)}, {_still_to_come(run, ended_us, noun)}",
             expected=f"running until {sec(run.scenario.duration_us)}, the scenario's end",
             seen=f"ended at {sec(ended_us)}",
             at_us=ended_us,
+            window=around(
+                ended_us, run, 100_000, min(after, default=ended_us) - ended_us + 400_000
+            ),
             run=run,
             hint=ENDED_HINT,
         )
@@ -90,6 +95,7 @@ __all__ = [
     "around",
     "end_us",
     "expect_irq",
+    "expect_no_allocation",
     "expect_no_drops",
     "expect_nothing_before_first",
     "expect_on_time",
