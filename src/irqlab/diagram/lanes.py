@@ -97,6 +97,7 @@ def build(
     if reference is not None:  # only the outputs it drives: an empty lane shows nothing
         driven = [p for p in outputs if reference.writes(p)]
         theirs = _program_lanes(reference, driven, start_us, end_us)
+        theirs = theirs[0 if reference.handler_runs() else 1 :]  # a handler lane if it has one
     lanes += [_relabelled(lane, f"{reference_name}: {lane.label}") for lane in theirs]
     inside = tuple(e for e in episodes if e.start_us < end_us and e.released_us >= start_us)
     kept = tuple((t, text) for t, text in marks if start_us <= t <= end_us)
