@@ -70,7 +70,8 @@ def _handler(run: Run, source: str) -> str:
 def _handler_raised(run: Run, raised: list[Event]) -> str:
     first = raised[0]
     enters = [e for e in run.trace.of("enter") if e["t_us"] <= first["t_us"]]
-    who = _handler(run, enters[-1]["source"]) if enters else "a scheduled function"
+    inside = first["where"] == "handler" and enters  # else a scheduled function raised
+    who = _handler(run, enters[-1]["source"]) if inside else "a scheduled callback"
     message = f": {first['message']}" if first["message"] else ""
     times = "once" if len(raised) == 1 else f"{len(raised)} times"
     return (

@@ -93,12 +93,8 @@ def build(
         _levels(f"GPIO{p} in", trace.edges(p), start_us, end_us, idle.get(p)) for p in pins
     ]
     lanes += _program_lanes(trace, outputs, start_us, end_us)
-    theirs = []
-    if reference is not None:  # only the outputs it drives: an empty lane shows nothing
-        driven = [p for p in outputs if reference.writes(p)]
-        theirs = _program_lanes(reference, driven, start_us, end_us)
-        theirs = theirs[0 if reference.handler_runs() else 1 :]  # a handler lane if it has one
-    lanes += [_relabelled(lane, f"{reference_name}: {lane.label}") for lane in theirs]
+    theirs = _reference_lanes(reference, outputs, start_us, end_us) if reference else []
+    lanes += [replace(lane, label=f"{reference_name}: {lane.label}") for lane in theirs]
     inside = tuple(e for e in episodes if e.start_us < end_us and e.released_us >= start_us)
     kept = tuple((t, text) for t, text in marks if start_us <= t <= end_us)
     return Diagram(start_us, end_us, tuple(lanes), kept, title, inside, len(theirs))
@@ -110,8 +106,11 @@ def _program_lanes(trace: Trace, outputs: Sequence[int], start: int, end: int) -
     return lanes + [_levels(_output_label(p), trace.writes(p), start, end, None) for p in outputs]
 
 
-def _relabelled(lane: Lane, label: str) -> Lane:
-    return replace(lane, label=label)
+def _reference_lanes(trace: Trace, outputs: Sequence[int], start: int, end: int) -> list[Lane]:
+    """The other program's lanes, but those it never uses (no handler, an output it never
+    drives): a lane that stays empty there would say nothing."""
+    lanes = _program_lanes(trace, [p for p in outputs if trace.writes(p)], start, end)
+    return lanes if trace.handler_runs() else lanes[1:]
 
 
 def _output_label(pin: int) -> str:
