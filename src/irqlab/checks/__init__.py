@@ -53,14 +53,15 @@ ENDED_HINT = (
 )
 
 
-def fail_if_broken(run: Run, noun: str = "press") -> None:
+def fail_if_broken(run: Run, noun: str = "press", *, to_the_end: bool = True) -> None:
     """Fail with one sentence if the program crashed, hung, printed without end, or ended
-    before the scenario did (`noun`: what the scenario's episodes are, for that sentence)."""
+    before the scenario did (`noun`: what the scenario's episodes are, for that sentence;
+    to_the_end=False leaves an early end to a check of its own)."""
     trouble = breakdown(run)
     if trouble is not None:
         fail(trouble.sentence, at_us=trouble.at_us, run=run, hint=trouble.hint)
     ended_us = round(run.virtual_s * 1_000_000)
-    if run.stopped == "exit" and ended_us < run.scenario.duration_us:
+    if to_the_end and run.stopped == "exit" and ended_us < run.scenario.duration_us:
         after = [e.start_us for e in run.compiled.episodes if e.start_us >= ended_us]
         fail(
             f"your program ended at {sec(ended_us)}, {_still_to_come(run, ended_us, noun)}",
