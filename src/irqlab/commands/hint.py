@@ -57,9 +57,10 @@ def render(lab: Lab, task: int, progress: StudentProgress) -> str:
         return f"{heading}\nThis task has no hints: {lab.page.relative_to(lab.root)} explains it."
     shown = min(progress.hints_shown(lab.slug, task) + 1, len(hints))
     progress.note_hint(lab.slug, task, shown)
-    lines = [heading, *_passed(lab, task, progress)]
+    passed = _passed(lab, task, progress)
+    lines = [heading, *passed]
     lines += [f"Hint {i + 1} of {len(hints)}: {hints[i]}" for i in range(shown)]
-    if shown < len(hints):
+    if shown < len(hints) and not passed:
         lines.append(f"Still stuck? `irqlab hint {lab.number} {task}` shows the next one.")
     else:
         lines.append(f"That was the last hint; {lab.page.relative_to(lab.root)} explains more.")
