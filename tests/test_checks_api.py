@@ -93,6 +93,11 @@ def test_a_failure_diagram_shows_the_labs_solution_on_the_same_scenario(fakecour
     assert "▔" in theirs and theirs != mine  # the solution lights the LED; this one does not
     solved = by_id(run_check(fakecourse, "1", str(solution)))
     assert all(c.reference is None for c in solved.values())  # the solution is not its own
+    course = load_course(fakecourse)
+    bare = checking.check_program(
+        course, course.lab(1), Path("submissions/failing.py"), solution_lanes=False
+    )
+    assert "solution:" not in by_id(bare)["test_led_follows"].waveform  # dev check's way
 
 
 def test_checks_that_depend_on_a_failed_check_are_skipped_with_its_sentence(fakecourse):

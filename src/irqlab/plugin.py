@@ -59,6 +59,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="where failure diagrams go (default: <course>/.irqlab/diagrams/<lab>)",
     )
     group.addoption(
+        "--no-solution-lanes",
+        action="store_true",
+        help="draw failure diagrams without the lab's solution beside them (faster)",
+    )
+    group.addoption(
         "--run-timeout",
         type=float,
         metavar="S",
@@ -125,7 +130,8 @@ class State:
         submission = self.config.getoption("submission")
         checked = Path(submission).resolve() if submission else lab.starter.resolve()
         solution = lab.solution.resolve()
-        if not solution.is_file() or checked in (solution, solution.parent):
+        unwanted = self.config.getoption("no_solution_lanes")
+        if unwanted or not solution.is_file() or checked in (solution, solution.parent):
             return lambda: None
         key = (str(solution), repr(run.scenario), run.board)
         if key not in self.references:

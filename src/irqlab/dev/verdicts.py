@@ -41,7 +41,10 @@ def check_job(job: Job) -> LabResult | str:
     course = load_course(job.root)
     with tempfile.TemporaryDirectory(prefix="irqlab-dev-") as diagrams:
         try:
-            return check_program(course, course.lab(job.slug), job.path, diagrams=Path(diagrams))
+            lab = course.lab(job.slug)
+            return check_program(
+                course, lab, job.path, diagrams=Path(diagrams), solution_lanes=False
+            )
         except IrqlabError as e:
             return str(e)
 
