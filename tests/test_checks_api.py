@@ -77,6 +77,29 @@ def test_a_failure_becomes_a_sentence_with_expected_seen_hint_and_diagram(fakeco
     assert "▁" in led.waveform and "^ " not in led.waveform.splitlines()[0]
 
 
+def test_a_failure_diagram_shows_the_labs_solution_on_the_same_scenario(fakecourse):
+    solution = fakecourse / "solutions" / "01-fake" / "main.py"
+    solution.parent.mkdir(parents=True)
+    solution.write_text((fakecourse / "submissions" / "passing.py").read_text())
+    led = by_id(run_check(fakecourse, "1", "submissions/failing.py"))["test_led_follows"]
+    assert led.reference == "solutions/01-fake/main.py"
+    lanes = [g.get("data-lane") for g in ET.parse(led.diagram).getroot().findall(".//{*}g")]
+    assert [lane for lane in lanes if lane] == [
+        *("GPIO5 in", "handler", "print", "LED GPIO2"),
+        *("solution: handler", "solution: print", "solution: LED GPIO2"),
+    ]
+    rows = {row[:20].strip(): row[20:] for row in led.waveform.splitlines()}
+    theirs, mine = rows["solution: LED GPIO2"], rows["LED GPIO2"]
+    assert "▔" in theirs and theirs != mine  # the solution lights the LED; this one does not
+    solved = by_id(run_check(fakecourse, "1", str(solution)))
+    assert all(c.reference is None for c in solved.values())  # the solution is not its own
+    course = load_course(fakecourse)
+    bare = checking.check_program(
+        course, course.lab(1), Path("submissions/failing.py"), solution_lanes=False
+    )
+    assert "solution:" not in by_id(bare)["test_led_follows"].waveform  # dev check's way
+
+
 def test_checks_that_depend_on_a_failed_check_are_skipped_with_its_sentence(fakecourse):
     result = run_check(fakecourse, "1", "submissions/crashing.py")
     checks = by_id(result)

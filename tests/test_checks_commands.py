@@ -57,6 +57,13 @@ def test_hint_without_a_task_picks_the_first_unfinished_task_of_the_last_check(f
     assert run(capsys, "hint", "1")[1].startswith("Lab 1, task 2: light the LED")
 
 
+def test_hint_for_a_task_that_passed_the_last_check_says_so(fakecourse, capsys):
+    check_own(fakecourse, capsys, "failing.py")
+    passed = run(capsys, "hint", "1", "1")[1].splitlines()
+    assert passed[1] == "Task 1 passed your last `irqlab check 1`: nothing to fix here."
+    assert "passed" not in run(capsys, "hint", "1", "2")[1]
+
+
 def test_hint_for_a_task_the_lab_does_not_have_is_a_one_line_error(fakecourse, capsys):
     assert main(["hint", "1", "7"]) == 2
     assert capsys.readouterr().err == "irqlab: lab 1 has no task 7 (its tasks are 1 to 2)\n"

@@ -13,15 +13,20 @@ from irqlab.breakdown import breakdown
 from irqlab.checks import (
     Failure,
     Reply,
+    expect_no_allocation,
     expect_no_drops,
     expect_nothing_before_first,
     expect_on_time,
     expect_one_each,
+    expect_quiet_handlers,
     expect_short_handlers,
     expect_short_masking,
     expect_silent,
     expect_steady_toggles,
+    fail_if_broken,
 )
+from irqlab.checks.handlers import ALLOC_HINT, PRINT_HINT, SLEEP_HINT
+from irqlab.checks.words import msec_past
 from irqlab.outcome import problem
 from irqlab.runner import Run
 from irqlab.scenario import Button, Glitch, Led, Press, Scenario
@@ -79,10 +84,16 @@ def test_a_missing_line_says_when_the_others_came() -> None:
 def test_a_late_line_says_how_late_against_the_limit_and_how_many_were_on_time() -> None:
     f = failure(expect_on_time, PRESS.match(fake_run(printed(110_000), printed(580_000))), 60_000)
     assert f.message == (
-        "the press at 0.500 s (held 50 ms) got PRESS 80 ms after its first edge, at "
-        "0.580 s; it must come within 60 ms (1 of 2 presses on time)"
+        "the press at 0.500 s (held 50 ms) waited 80 ms for its PRESS line (printed at "
+        "0.580 s); it must come within 60 ms of the first edge (1 of 2 presses on time)"
     )
     assert (f.expected, f.seen) == ("PRESS within 60 ms", "80 ms")
+
+
+def test_a_line_just_past_the_limit_never_reads_as_the_limit() -> None:
+    f = failure(expect_on_time, PRESS.match(fake_run(printed(110_000), printed(560_412))), 60_000)
+    assert "waited 60.412 ms" in f.message and f.seen == "60.412 ms"
+    assert msec_past(61_000, 60_000) == "61 ms" and msec_past(504, 500) == "0.504 ms"
 
 
 def test_a_missing_line_passes_the_latency_check_when_another_counts_it() -> None:
@@ -143,8 +154,15 @@ def test_what_a_real_board_cannot_measure_is_a_skip_with_its_reason() -> None:
             None,
         ),
         ("import time\nwhile True:\n    time.sleep_ms(10)\n", None, None),
+        ("x = input('go? ')\n", "no-input", 1),
+        (
+            "from machine import Pin\nimport time\nn = 0\ndef h(p):\n    n += 1\n"
+            "Pin(5, Pin.IN).irq(h)\nPin(4, Pin.OUT).value(1)\nwhile True:\n    time.sleep_ms(10)\n",
+            "handler-raised",
+            5,
+        ),
     ],
-    ids=["crashed", "exited", "stuck", "fine"],
+    ids=["crashed", "exited", "stuck", "fine", "input", "handler-raised"],
 )
 def test_a_run_that_broke_down_is_classified_with_the_outcome_sentence(
     source: str, kind: str | None, line: int | None
@@ -155,3 +173,62 @@ def test_a_run_that_broke_down_is_classified_with_the_outcome_sentence(
     assert (trouble and trouble.kind) == kind
     if trouble:
         assert trouble.line == line and trouble.hint and 0 <= trouble.at_us <= run.trace.end_us
+
+
+def test_a_raising_handler_is_named_with_its_exception_line_and_count() -> None:
+    run = run_source(
+        """
+        from machine import Pin
+        import time
+        n = 0
+        def on_edge(p):
+            n += 1
+        Pin(5, Pin.IN).irq(on_edge)
+        out = Pin(4, Pin.OUT)
+        for level in (1, 0, 1):
+            out.value(level)
+            time.sleep_ms(10)
+        while True:
+            time.sleep_ms(10)
+        """
+    )
+    assert problem(run) == (
+        "the handler on_edge (GPIO5) raised NameError: local variable referenced before "
+        "assignment at main.py line 6, 3 times (first at 0.000 s); each time it stopped there "
+        "and the rest of it never ran"
+    )
+
+
+def test_input_is_one_sentence_and_its_prompt_never_hides_a_trace_record() -> None:
+    run = run_source("print('ready')\nx = input('go? ')\n")
+    assert problem(run) == (
+        "the program stopped at main.py line 2 waiting for typed input (input() or "
+        "sys.stdin): nobody types on a board that runs on its own"
+    )
+    assert next(e["text"] for e in run.trace.of("out")) == "go? "
+    assert [ln.text for ln in run.trace.lines()] == ["ready"]
+
+
+def test_a_program_that_ends_early_says_when_and_what_it_missed() -> None:
+    run = run_source("print('hello')\n", TWO_PRESSES)
+    f = failure(fail_if_broken, run)
+    assert f.message == "your program ended at 0.000 s, before the first press (at 0.100 s)"
+    assert f.window is not None and f.window[1] >= 500_000  # drawn up to the press and on
+    late = run_source("import time\ntime.sleep_ms(300)\n", TWO_PRESSES)
+    assert failure(fail_if_broken, late, noun="approach").message == (
+        "your program ended at 0.300 s, with 1 approach still to come"
+    )
+
+
+def test_each_broken_handler_rule_gets_the_hint_for_that_rule() -> None:
+    inside = [(100_000, "enter", {"source": "pin5"}), (100_400, "leave", {"source": "pin5"})]
+    prints = fake_run(inside[0], (100_200, "print", {"text": "PRESS\n"}), inside[1])
+    assert failure(expect_quiet_handlers, prints).hint == PRINT_HINT
+    sleeps = fake_run(inside[0], (100_200, "sleep", {"us": 50_000, "where": "handler"}), inside[1])
+    assert failure(expect_quiet_handlers, sleeps).hint == SLEEP_HINT
+    exc = {"type": "MemoryError", "message": "", "file": "main.py", "line": 7, "where": "handler"}
+    allocates = fake_run(inside[0], (100_200, "exc", exc), inside[1])
+    f = failure(expect_no_allocation, allocates)
+    assert f.hint == ALLOC_HINT and f.seen == "an allocation at main.py line 7"
+    assert f.message.startswith("a handler allocated memory at 0.100 s, main.py line 7 (1 ")
+    expect_no_allocation(fake_run(*inside))

@@ -158,6 +158,20 @@ def test_a_variant_that_passes_its_check_and_a_check_that_breaks_are_named() -> 
     assert f"{lab.slug}: checks/{lab.checks.name}: test_other broke on tests/bad/" in found
 
 
+def test_a_variant_that_fails_a_check_of_another_task_it_names_as_kept_is_named(
+    course: Course,
+) -> None:
+    lab = first_lab(course)
+    variant = sorted(lab.bad.glob("*.py"))[0]
+    aimed, *rest = variant.read_text().split("\n", 1)
+    variant.write_text(f"{aimed}\n# passes: test_kept, test_unknown\n{rest[0]}")
+    found = verdict(
+        lab, variant, (aimed.split(":")[1].strip(), 1, "fail"), ("test_kept", 3, "fail")
+    )
+    assert "it should pass test_kept, whose task its bug is not, but it was fail" in found
+    assert "its `# passes:` names test_unknown" in static(lab)
+
+
 def test_a_starter_must_run_and_fail_a_check_of_each_task() -> None:
     lab = LABS[0]
     checks = [("test_runs", 1, "fail")] + [(f"test_{t}", t, "pass") for t in (2, 3)]

@@ -83,3 +83,31 @@ def test_text_waveform_fits_72_columns_and_draws_levels():
 def test_an_empty_window_still_draws():
     assert ET.fromstring(render_svg(Trace([]), start_us=5, end_us=5)).tag.endswith("svg")
     assert render_text(Trace([]), start_us=0, end_us=0).splitlines()[1].startswith("GPIO5 in")
+
+
+# The same press, as another program (the lab's solution) answered it: one handler run and
+# PRESS at 120 ms, and no LED.
+THEIRS = Trace(
+    [
+        {"t_us": 101_000, "kind": "enter", "source": "pin5"},
+        {"t_us": 101_100, "kind": "leave", "source": "pin5"},
+        {"t_us": 120_000, "kind": "print", "text": "PRESS 1\n"},
+        {"t_us": 400_000, "kind": "end", "reason": "scenario", "exit": None},
+    ]
+)
+
+
+def test_a_reference_run_adds_its_own_lanes_below_labelled_with_its_name():
+    d = build(TRACE, **WINDOW, idle={5: 1}, reference=THEIRS)
+    assert [lane.label for lane in d.lanes] == [
+        *("GPIO5 in", "handler", "print", "LED GPIO2"),
+        *("solution: handler", "solution: print"),  # it drives no LED: no lane for one
+    ]
+    assert d.reference_lanes == 2 and d.lanes[-1].ticks == ((120_000, "PRESS 1"),)
+    svg = ET.fromstring(render_svg(TRACE, **WINDOW, reference=THEIRS))
+    texts = [t.text for t in svg.iter() if t.tag.endswith("text")]
+    assert texts.count("solution:") == 2 and "PRESS 1" in texts
+    rows = render_text(TRACE, **WINDOW, idle={5: 1}, reference=THEIRS).splitlines()
+    assert all(len(r) <= 72 for r in rows[:-2])
+    assert rows[5].startswith("solution: handler ") and "█" in rows[5]
+    assert rows[-1].strip() == "solution: printed: 0.120 s 'PRESS 1'"

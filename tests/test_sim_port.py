@@ -390,6 +390,32 @@ def test_a_value_of_2_to_the_30_allocates_with_the_heap_locked() -> None:
     assert (exc["type"], exc["line"]) == ("MemoryError", 5)
 
 
+def test_the_boards_api_called_with_keywords_allocates_nothing_with_the_heap_locked() -> None:
+    # ports/esp32/machine_timer.c and machine_pin.c parse keywords with mp_arg_parse_all on
+    # the C stack: restarting a one-shot Timer or re-arming an IRQ from a strict handler
+    # allocates nothing; the float after them does.
+    r = run_source(
+        """
+        import time
+        from machine import Pin, Timer
+        t = Timer(0)
+        def done(_):
+            pass
+        def h(p):
+            t.init(mode=Timer.ONE_SHOT, period=20, callback=done)
+            p.irq(handler=h, trigger=Pin.IRQ_RISING)
+            x = p.value() * 1.5
+        Pin(5, Pin.IN).irq(handler=h, trigger=Pin.IRQ_RISING)
+        Pin(4, Pin.OUT).value(1)
+        time.sleep_ms(50)
+        """,
+        Scenario(seconds=1),
+        strict_isr=True,
+    )
+    (exc,) = r.trace.exceptions("handler")
+    assert (exc["type"], exc["line"]) == ("MemoryError", 10)
+
+
 # Names the ESP32 port's modules have (ports/esp32/modmachine.c, extmod/modmachine.c,
 # extmod/modtime.c, py/modmicropython.c, ports/esp32/modesp32.c): the simulated ones offer
 # no name beyond these.

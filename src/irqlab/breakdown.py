@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from irqlab.outcome import problem
+from irqlab.outcome import handler_exceptions, problem
 from irqlab.runner import Run
 from irqlab.trace import Event
 
@@ -20,6 +20,11 @@ HINTS = {
     "reset": "Keep disable_irq() ... enable_irq() to a few lines, with no loop or wait inside.",
     "tampered": "Use machine and time as a board has them: the simulator is not yours to change.",
     "crashed": "The line it names is where your program stopped.",
+    "no-input": "Take out input(): read the board's pins instead; what it prints is its answer.",
+    "handler-raised": (
+        "Fix the line it names: a handler that raises stops there every time. A variable the "
+        "handler assigns must be declared in it with `global name`."
+    ),
     "exited": "Let the program run until the scenario ends: no sys.exit().",
     "flooded": "Check your main loop: each pass should wait a little.",
     "stuck": "A handler must return quickly: no loop inside it that waits.",
@@ -71,8 +76,13 @@ def _evidence(run: Run) -> tuple[str, int, Event | None]:
         return "stuck", at(entered[-1] if entered else hit), hit
     if run.stopped == "timeout" and hit:
         return "hung", at(hit), hit
+    if t.exceptions("main") and t.exceptions("main")[-1]["type"] == "EOFError":
+        return "no-input", at(t.exceptions("main")[-1]), t.exceptions("main")[-1]
     if t.exceptions("main"):
         return "crashed", at(t.exceptions("main")[-1]), t.exceptions("main")[-1]
+    raised = handler_exceptions(run)
+    if raised:
+        return "handler-raised", at(raised[0]), raised[0]
     if run.stopped in ("exit", "output"):
         return ("exited" if run.stopped == "exit" else "flooded"), t.end_us, None
     open_runs = [r for r in t.handler_runs() if r.end_us is None]

@@ -41,10 +41,13 @@ def check_program(
     port: str | None = None,
     timeout: float | None = None,
     diagrams: Path | None = None,
+    solution_lanes: bool = True,
 ) -> LabResult:
     """Run the lab's checks on `program` and return the result.
 
-    Failure diagrams go to `diagrams` (default: <course>/.irqlab/diagrams/<lab>)."""
+    Failure diagrams go to `diagrams` (default: <course>/.irqlab/diagrams/<lab>), with the
+    lab's solution on the same scenario below the program's lanes unless `solution_lanes`
+    is False (where no one reads them: the verdicts are all that is wanted)."""
     if not lab.checks.is_file():
         raise IrqlabError(f"lab {lab.number} has no checks yet ({lab.checks})", "try another lab")
     if port and importlib.util.find_spec(SERIAL_MODULE) is None:
@@ -55,6 +58,8 @@ def check_program(
     argv = _pytest_args(course, lab, program, board, port, timeout)
     if diagrams is not None:
         argv += ["--diagrams", str(diagrams)]
+    if not solution_lanes:
+        argv.append("--no-solution-lanes")
     catch = _Catch()
     out = io.StringIO()
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):

@@ -4,7 +4,9 @@ an error of the course (the check or irqlab broke), with where it happened in th
 
 from __future__ import annotations
 
+import functools
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +17,7 @@ from irqlab.course import Lab
 from irqlab.errors import IrqlabError
 from irqlab.progress import state_folder
 from irqlab.results import MAX_MESSAGE, MAX_VALUE, CheckResult, cut
+from irqlab.runner import Run
 
 
 def explain(
@@ -23,8 +26,13 @@ def explain(
     checks_file: Path,
     lab: Lab | None,
     diagrams: str | None,
+    reference: Callable[[Run], Callable[[], Run | None]] | None = None,
+    later: Callable[[Callable[[], None]], None] | None = None,
 ) -> None:
-    """Fill `result` from the exception that ended the check."""
+    """Fill `result` from the exception that ended the check. `reference(run)` starts the
+    lab's solution on run's scenario and gives what waits for it: its lanes are drawn beside
+    the student's. `later` takes the drawing to do it at the session's end (while the
+    solution runs, the other checks go on); without it the diagram is drawn now."""
     exc = excinfo.value
     if not isinstance(exc, Failure):
         result.status = "error"
@@ -39,7 +47,16 @@ def explain(
     result.at_us = exc.at_us
     result.hint = exc.hint or (lab.hint(result.task) if lab else None)
     if exc.run is not None and lab is not None:
-        _draw(result, exc, lab, diagrams)
+        theirs = reference(exc.run) if reference else _no_reference
+        draw = functools.partial(_draw, result, exc, lab, diagrams, theirs)
+        if later is None:
+            draw()
+        else:
+            later(draw)
+
+
+def _no_reference() -> Run | None:
+    return None
 
 
 def _where(excinfo: pytest.ExceptionInfo[BaseException], checks_file: Path) -> str:
@@ -52,14 +69,26 @@ def _show(value: Any) -> str:
     return value if isinstance(value, str) else json.dumps(value, default=str)
 
 
-def _draw(result: CheckResult, failure: Failure, lab: Lab, folder: str | None) -> None:
-    """The failure's timing diagram: an SVG file and a waveform for the terminal."""
+def _draw(
+    result: CheckResult,
+    failure: Failure,
+    lab: Lab,
+    folder: str | None,
+    reference: Callable[[], Run | None],
+) -> None:
+    """The failure's timing diagram: an SVG file and a waveform for the terminal, with the
+    lab's solution in the same scenario below the student's run when there is one."""
     from irqlab.diagram import failure_diagram
 
     assert failure.run is not None
     try:
+        theirs = reference()
         svg, text = failure_diagram(
-            failure.run, at_us=failure.at_us, window=failure.window, label=failure.message
+            failure.run,
+            at_us=failure.at_us,
+            window=failure.window,
+            label=failure.message,
+            reference=theirs,
         )
         where = Path(folder) if folder else state_folder(lab.root) / "diagrams" / lab.slug
         where.mkdir(parents=True, exist_ok=True)
@@ -70,6 +99,8 @@ def _draw(result: CheckResult, failure: Failure, lab: Lab, folder: str | None) -
         return
     result.diagram = str(path)
     result.waveform = text
+    if theirs is not None:
+        result.reference = str(lab.solution.relative_to(lab.root))
 
 
 def student_text(result: CheckResult) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from irqlab.profiles import profile
 from irqlab.runner import MAX_PRINTED, Run
+from irqlab.trace import Event
 
 STUCK_US = 50_000  # a handler still running this long when the run ends never returns
 
@@ -43,6 +44,42 @@ def _stuck(run: Run) -> str | None:
     return _unresponsive(run, _where(hit))
 
 
+def handler_exceptions(run: Run) -> list[Event]:
+    """The exceptions raised in handlers and scheduled functions (the port prints each and
+    goes on), but a stop the host asked for."""
+    return [
+        e
+        for e in run.trace.exceptions()
+        if e["where"] in ("handler", "callback") and e["type"] != "KeyboardInterrupt"
+    ]
+
+
+def _handler(run: Run, source: str) -> str:
+    """'the handler handle_interrupt (GPIO5)', from the IRQ or Timer that set it."""
+    for prefix, kind, key, name in (
+        ("pin", "irq", "pin", "GPIO"),
+        ("timer", "timer", "id", "Timer "),
+    ):
+        if source.startswith(prefix) and source[len(prefix) :].isdigit():
+            n = int(source[len(prefix) :])
+            named = [e["handler"] for e in run.trace.of(kind, **{key: n}) if e["handler"]]
+            return f"the handler {named[-1]} ({name}{n})" if named else f"the handler for {source}"
+    return f"the handler for {source}"
+
+
+def _handler_raised(run: Run, raised: list[Event]) -> str:
+    first = raised[0]
+    enters = [e for e in run.trace.of("enter") if e["t_us"] <= first["t_us"]]
+    inside = first["where"] == "handler" and enters  # else a scheduled function raised
+    who = _handler(run, enters[-1]["source"]) if inside else "a scheduled callback"
+    message = f": {first['message']}" if first["message"] else ""
+    times = "once" if len(raised) == 1 else f"{len(raised)} times"
+    return (
+        f"{who} raised {first['type']}{message}{_where(first)}, {times} (first at "
+        f"{first['t_us'] / 1e6:.3f} s); each time it stopped there and the rest of it never ran"
+    )
+
+
 def problem(run: Run) -> str | None:
     """What went wrong in `run`, or None if it ran to the end of the scenario or exited with 0."""
     refused = run.trace.of("forbidden")
@@ -63,10 +100,18 @@ def problem(run: Run) -> str | None:
     if interrupted:
         return interrupted
     crashed_main = run.trace.exceptions("main")
+    if crashed_main and crashed_main[-1]["type"] == "EOFError":
+        return (
+            f"the program stopped{_where(crashed_main[-1])} waiting for typed input (input() "
+            "or sys.stdin): nobody types on a board that runs on its own"
+        )
     if crashed_main:
         exc = crashed_main[-1]
         message = f": {exc['message']}" if exc["message"] else ""
         return f"the program stopped with {exc['type']}{message}{_where(exc)}"
+    raised = handler_exceptions(run)
+    if raised:
+        return _handler_raised(run, raised)
     if run.stopped == "exit" and run.exit:
         return f"the program called sys.exit({run.exit})"
     if run.stopped == "output" and run.extra.get("flooded") in ("events", "line"):

@@ -12,8 +12,11 @@ fixtures (`bench`, `lab`) or `--lab` is given. Then it:
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 import inspect
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -31,6 +34,7 @@ from irqlab.results import CheckResult, LabResult
 from irqlab.runner import Run
 
 BOARDS = ("esp32", "esp8266")
+REFERENCE_RUNS_AT_ONCE = 4  # the solution's runs for failure diagrams, beside the checks
 FIXTURES = ("bench", "lab")
 
 
@@ -53,6 +57,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--diagrams",
         metavar="DIR",
         help="where failure diagrams go (default: <course>/.irqlab/diagrams/<lab>)",
+    )
+    group.addoption(
+        "--no-solution-lanes",
+        action="store_true",
+        help="draw failure diagrams without the lab's solution beside them (faster)",
     )
     group.addoption(
         "--run-timeout",
@@ -86,6 +95,10 @@ class State:
     labs: dict[Path, Lab] = field(default_factory=dict)  # checks module -> its lab
     setup_error: str | None = None
     course: Course | None = None
+    # the lab's solution, run on the scenarios of failures, and the diagrams waiting for it
+    references: dict[tuple[str, str, str], Future[Run]] = field(default_factory=dict)
+    pending: list[Callable[[], None]] = field(default_factory=list)
+    pool: ThreadPoolExecutor | None = None
 
     @property
     def active(self) -> bool:
@@ -109,6 +122,33 @@ class State:
                 )
             self.labs[module_path] = lab
         return self.labs[module_path]
+
+    def reference(self, lab: Lab, run: Run) -> Callable[[], Run | None]:
+        """Start the lab's solution on `run`'s scenario and board, on the simulator, in the
+        background (once per session for each scenario), and give what waits for it: what a
+        failure's diagram shows beside the student's run."""
+        submission = self.config.getoption("submission")
+        checked = Path(submission).resolve() if submission else lab.starter.resolve()
+        solution = lab.solution.resolve()
+        unwanted = self.config.getoption("no_solution_lanes")
+        if unwanted or not solution.is_file() or checked in (solution, solution.parent):
+            return lambda: None
+        key = (str(solution), repr(run.scenario), run.board)
+        if key not in self.references:
+            if self.pool is None:
+                self.pool = ThreadPoolExecutor(REFERENCE_RUNS_AT_ONCE, "irqlab-reference")
+            bench = Bench(load_program(solution), board=run.board, runs=self.runs)
+            self.references[key] = self.pool.submit(bench.run, run.scenario)
+        return self.references[key].result
+
+    def draw_diagrams(self) -> None:
+        """Draw the failures' diagrams, once the solution's runs they show are done."""
+        for draw in self.pending:
+            draw()
+        self.pending.clear()
+        if self.pool is not None:
+            self.pool.shutdown()
+            self.pool = None
 
     def lab_or_none(self, module_path: Path) -> Lab | None:
         try:
@@ -233,7 +273,16 @@ def _result(
         result.blocked = item.stash.get(BLOCKED, False)
     elif report.failed and call.excinfo is not None:
         lab = state.lab_or_none(Path(item.path))
-        explain(result, call.excinfo, Path(item.path), lab, state.config.getoption("diagrams"))
+        reference = None if lab is None else functools.partial(state.reference, lab)
+        explain(
+            result,
+            call.excinfo,
+            Path(item.path),
+            lab,
+            state.config.getoption("diagrams"),
+            reference,
+            state.pending.append,
+        )
     return result
 
 
@@ -258,6 +307,7 @@ def _skip_reason(report: pytest.TestReport) -> str:
 @pytest.hookimpl(tryfirst=True)
 def pytest_sessionfinish(session: pytest.Session) -> None:
     state = state_of(session.config)
+    state.draw_diagrams()
     if not state.active:
         return
     labs = {lab.slug for lab in state.labs.values()}

@@ -5,7 +5,8 @@
      "checks": [{"id": "test_runs", "task": 1, "status": "pass"|"fail"|"skip"|"error",
                  "message": "...", "hint": "..."|null, "diagram": "path.svg"|null,
                  "title": "...", "expected": "..."|null, "seen": "..."|null,
-                 "at_us": int|null, "waveform": "..."|null, "blocked": bool}]}
+                 "at_us": int|null, "waveform": "..."|null, "blocked": bool,
+                 "reference": "solutions/NN-slug/main.py"|null}]}
 
 `score` counts the checks that passed; `max_score` every check except those skipped for a
 reason of their own (a board that lacks a feature); `blocked` marks a check skipped because
@@ -41,6 +42,7 @@ class CheckResult:
     at_us: int | None = None
     waveform: str | None = None  # the diagram as text, for a terminal
     blocked: bool = False  # skipped because a check it requires did not pass
+    reference: str | None = None  # the program the diagram's "solution:" lanes show
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)

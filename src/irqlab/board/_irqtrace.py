@@ -605,12 +605,50 @@ def guard(tr, f, fast=False):
 
         return guarded_fast
 
+    if tr.strict:
+        return _guard_bound(f, hold, release)
+
     def guarded(*args, **kwargs):
         hold()
         try:
             return f(*args, **kwargs)
         finally:
             release()
+
+    return guarded
+
+
+# The keywords the board's API takes (Pin, irq, Timer, Signal, Counter, poll).
+_KEYWORDS = (
+    "mode", "pull", "value", "drive", "hold", "handler", "trigger", "wake", "hard",
+    "priority", "callback", "period", "tick_hz", "freq", "invert", "timeout_us", "src",
+    "edge", "direction", "filter_ns", "flags", "timeout",
+)  # fmt: skip
+
+
+def _guard_bound(f, enter, leave):
+    # With the heap locked (strict-ISR runs), calling a *args/**kwargs wrapper allocates its
+    # tuple and dict, and calling a closure with more than 5 arguments and cells allocates
+    # too (py/objclosure.c), all at the program's line, where the port's C call allocates
+    # nothing. This one binds named parameters only, holds the board's function in a
+    # default (no cell; MicroPython has no __defaults__), and builds the call once enter()
+    # has lifted the lock. A keyword the board's API never takes is a TypeError, as there.
+    def guarded(
+        a=_NO, b=_NO, c=_NO, d=_NO, e=_NO, g=_NO, *, mode=_NO, pull=_NO, value=_NO,
+        drive=_NO, hold=_NO, handler=_NO, trigger=_NO, wake=_NO, hard=_NO, priority=_NO,
+        callback=_NO, period=_NO, tick_hz=_NO, freq=_NO, invert=_NO, timeout_us=_NO,
+        src=_NO, edge=_NO, direction=_NO, filter_ns=_NO, flags=_NO, timeout=_NO,
+        _api=(f, enter, leave),
+    ):  # fmt: skip
+        _api[1]()
+        try:
+            given = (mode, pull, value, drive, hold, handler, trigger, wake, hard, priority,
+                     callback, period, tick_hz, freq, invert, timeout_us, src, edge,
+                     direction, filter_ns, flags, timeout)  # fmt: skip
+            kwargs = {k: v for k, v in zip(_KEYWORDS, given) if v is not _NO}
+            return _api[0](*[x for x in (a, b, c, d, e, g) if x is not _NO], **kwargs)
+        finally:
+            _api[2]()
 
     return guarded
 

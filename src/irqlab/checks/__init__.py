@@ -25,6 +25,7 @@ from irqlab.breakdown import breakdown
 from irqlab.checks.failure import Failure, fail, required, requires
 from irqlab.checks.handlers import (
     expect_irq,
+    expect_no_allocation,
     expect_no_drops,
     expect_quiet_handlers,
     expect_short_handlers,
@@ -46,12 +47,44 @@ from irqlab.checks.targets import skip_unless_measured, target_of
 from irqlab.checks.words import moments, msec, plural, printed, said, sec
 from irqlab.runner import Run
 
+ENDED_HINT = (
+    "Keep the program in a loop that never ends (while True: ..., or asyncio.run() of a task "
+    "that never returns): a board's program runs until the board is switched off."
+)
 
-def fail_if_broken(run: Run) -> None:
-    """Fail with one sentence if the program crashed, hung, or printed without end."""
+
+def fail_if_broken(run: Run, noun: str = "press", *, to_the_end: bool = True) -> None:
+    """Fail with one sentence if the program crashed, hung, printed without end, or ended
+    before the scenario did (`noun`: what the scenario's episodes are, for that sentence;
+    to_the_end=False leaves an early end to a check of its own)."""
     trouble = breakdown(run)
     if trouble is not None:
         fail(trouble.sentence, at_us=trouble.at_us, run=run, hint=trouble.hint)
+    ended_us = round(run.virtual_s * 1_000_000)
+    if to_the_end and run.stopped == "exit" and ended_us < run.scenario.duration_us:
+        after = [e.start_us for e in run.compiled.episodes if e.start_us >= ended_us]
+        fail(
+            f"your program ended at {sec(ended_us)}, {_still_to_come(run, ended_us, noun)}",
+            expected=f"running until {sec(run.scenario.duration_us)}, the scenario's end",
+            seen=f"ended at {sec(ended_us)}",
+            at_us=ended_us,
+            window=around(
+                ended_us, run, 100_000, min(after, default=ended_us) - ended_us + 400_000
+            ),
+            run=run,
+            hint=ENDED_HINT,
+        )
+
+
+def _still_to_come(run: Run, ended_us: int, noun: str) -> str:
+    """'before the first press (at 0.637 s)', or how many came after the end."""
+    episodes = sorted(run.compiled.episodes, key=lambda e: e.start_us)
+    after = [e for e in episodes if e.start_us >= ended_us]
+    if after and after[0] is episodes[0]:
+        return f"before the first {noun} (at {sec(after[0].start_us)})"
+    if after:
+        return f"with {plural(len(after), noun)} still to come"
+    return f"before the scenario's end at {sec(run.scenario.duration_us)}"
 
 
 __all__ = [
@@ -63,6 +96,7 @@ __all__ = [
     "around",
     "end_us",
     "expect_irq",
+    "expect_no_allocation",
     "expect_no_drops",
     "expect_nothing_before_first",
     "expect_on_time",

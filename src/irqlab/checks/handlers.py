@@ -8,11 +8,23 @@ from typing import NoReturn
 from irqlab.checks.failure import fail
 from irqlab.checks.replies import around
 from irqlab.checks.targets import skip_unless_measured, target_of
-from irqlab.checks.words import msec, plural, sec
+from irqlab.checks.words import msec, msec_past, plural, sec
 from irqlab.runner import Run
 from irqlab.trace import Event
 
 CLOSE_BEFORE_US, CLOSE_AFTER_US = 20_000, 80_000  # the diagram around one handler's misdeed
+# The hint for each handler rule a check finds broken: the task's own hints may be about
+# another of its conditions (setting the IRQ, say).
+PRINT_HINT = (
+    "A handler only records (a flag, a count, a time) and returns: take the print out of it "
+    "and print from the main loop, after looking at what the handler recorded."
+)
+SLEEP_HINT = "A handler returns at once: take the sleep out; the main loop does the waiting."
+SLOW_HINT = "A handler records and returns: move the work to the main loop."
+ALLOC_HINT = (
+    "A handler allocates nothing: no float, no new list, string or tuple, no print, no "
+    "number of 2**30 or more. Update integers (or a buffer) made before the IRQ was set."
+)
 
 
 def irq_trigger(run: Run, pin: int) -> tuple[int, str | None] | None:
@@ -58,6 +70,7 @@ def expect_quiet_handlers(run: Run) -> None:
             "main loop prints",
             "no print inside the handler",
             f"{len(prints)} prints inside it",
+            PRINT_HINT,
         )
     sleeps = [e for e in run.trace.of("sleep") if e["where"] == "handler"]
     if sleeps:
@@ -70,10 +83,13 @@ def expect_quiet_handlers(run: Run) -> None:
             "at once",
             "no sleep inside the handler",
             f"{len(sleeps)} sleeps inside it",
+            SLEEP_HINT,
         )
 
 
-def _fail_inside(run: Run, event: Event, message: str, expected: str, seen: str) -> NoReturn:
+def _fail_inside(
+    run: Run, event: Event, message: str, expected: str, seen: str, hint: str
+) -> NoReturn:
     """Fail at `event`, something a handler did that it must not, drawn close up."""
     t = event["t_us"]
     fail(
@@ -83,23 +99,51 @@ def _fail_inside(run: Run, event: Event, message: str, expected: str, seen: str)
         at_us=t,
         window=around(t, run, CLOSE_BEFORE_US, CLOSE_AFTER_US),
         run=run,
+        hint=hint,
     )
 
 
 def _fail_longest(
-    run: Run, span: tuple[int, int], count: int, limit_us: int, what: str, fix: str
+    run: Run,
+    span: tuple[int, int],
+    count: int,
+    limit_us: int,
+    what: str,
+    fix: str,
+    hint: str | None = None,
 ) -> NoReturn:
     """`count` stretches went over `limit_us`; fail at `span` (start, length), the longest."""
     start, length = span
     fail(
-        f"{what} {msec(length)} at {sec(start)} ({plural(count, 'time')} over "
+        f"{what} {msec_past(length, limit_us)} at {sec(start)} ({plural(count, 'time')} over "
         f"{msec(limit_us)}); {fix}",
         expected=f"every one within {msec(limit_us)}",
-        seen=msec(length),
+        seen=msec_past(length, limit_us),
         at_us=start,
         window=around(start, run, 5_000, 10_000 + length),
         run=run,
+        hint=hint,
     )
+
+
+def expect_no_allocation(run: Run) -> None:
+    """Fail if a handler allocated: `run` must come from bench.run(scenario, strict_isr=True),
+    where a handler runs with the heap locked and its first allocation raises MemoryError at
+    its line (the board's own API allocates nothing there, as the port's C does not)."""
+    found = [e for e in run.trace.exceptions("handler") if e["type"] == "MemoryError"]
+    if found:
+        first = found[0]
+        line = f" {first['file']} line {first['line']}" if first.get("line") else ""
+        _fail_inside(
+            run,
+            first,
+            f"a handler allocated memory at {sec(first['t_us'])},{line} "
+            f"({plural(len(found), 'handler run')} stopped there with the heap locked); a "
+            "handler must allocate nothing, as a hard IRQ on other ports must not",
+            "no allocation inside the handler",
+            f"an allocation at{line}" if line else "an allocation",
+            ALLOC_HINT,
+        )
 
 
 def expect_short_handlers(run: Run, limit_us: int) -> None:
@@ -124,6 +168,7 @@ def expect_short_handlers(run: Run, limit_us: int) -> None:
             limit_us,
             f"the {worst.source} handler took",
             "record and return, and do the work in the main loop",
+            SLOW_HINT,
         )
 
 

@@ -7,7 +7,7 @@ import itertools
 
 from irqlab.checks.failure import fail
 from irqlab.checks.replies import around
-from irqlab.checks.words import msec, plural, sec
+from irqlab.checks.words import msec, msec_past, plural, sec
 from irqlab.runner import Run
 
 
@@ -32,8 +32,9 @@ def expect_steady_toggles(
         gap = after - before
         inside = before != 0 and after != end  # the first and last stretch may be shorter
         if gap > hi or (gap < lo and inside):
+            said = msec_past(gap, hi if gap > hi else lo)
             what = (
-                f"the {name} toggled at {sec(after)}, {msec(gap)} after the toggle at {sec(before)}"
+                f"the {name} toggled at {sec(after)}, {said} after the toggle at {sec(before)}"
                 if inside
                 else f"the {name} did not toggle between {sec(before)} and {sec(after)}"
             )
@@ -41,7 +42,7 @@ def expect_steady_toggles(
                 f"{what}; every interval must be {msec(period_us)} ± {msec(slack_us)} "
                 f"({plural(len(times), 'toggle')} in {sec(end)})",
                 expected=pace,
-                seen=msec(gap),
+                seen=said,
                 at_us=after if after < end else before,
                 window=around(before, run, 300_000, gap + 300_000),
                 run=run,

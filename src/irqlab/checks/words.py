@@ -19,6 +19,13 @@ def msec(d_us: int) -> str:
     return f"{d_us / 1000:.0f} ms" if abs(d_us) >= 10_000 else f"{d_us / 1000:.2f} ms"
 
 
+def msec_past(d_us: int, limit_us: int) -> str:
+    """A duration beside the limit it broke, never reading the same: '60.412 ms', not '60 ms'
+    against a 60 ms limit."""
+    said_ = msec(d_us)
+    return said_ if said_ != msec(limit_us) else f"{d_us / 1000:.3f} ms"
+
+
 def moments(times: Sequence[int]) -> str:
     """'1.000, 2.000 and 3.000 s' (at most MAX_LISTED, then 'and N more'); 'nowhere' for none."""
     if not times:

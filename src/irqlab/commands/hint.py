@@ -41,6 +41,14 @@ def _current_task(lab: Lab, progress: StudentProgress) -> int:
     return task or 1
 
 
+def _passed(lab: Lab, task: int, progress: StudentProgress) -> list[str]:
+    """A line saying the task passed the last check, if it did: no hint is needed."""
+    last = progress.last_result(lab.slug)
+    if last is None or not any(t.task == task and t.status == "pass" for t in last.tasks):
+        return []
+    return [f"Task {task} passed your last `irqlab check {lab.number}`: nothing to fix here."]
+
+
 def render(lab: Lab, task: int, progress: StudentProgress) -> str:
     """The hints shown so far plus the next one; notes in `progress` that it was shown."""
     hints = lab.hints.get(task, ())
@@ -49,9 +57,10 @@ def render(lab: Lab, task: int, progress: StudentProgress) -> str:
         return f"{heading}\nThis task has no hints: {lab.page.relative_to(lab.root)} explains it."
     shown = min(progress.hints_shown(lab.slug, task) + 1, len(hints))
     progress.note_hint(lab.slug, task, shown)
-    lines = [heading]
+    passed = _passed(lab, task, progress)
+    lines = [heading, *passed]
     lines += [f"Hint {i + 1} of {len(hints)}: {hints[i]}" for i in range(shown)]
-    if shown < len(hints):
+    if shown < len(hints) and not passed:
         lines.append(f"Still stuck? `irqlab hint {lab.number} {task}` shows the next one.")
     else:
         lines.append(f"That was the last hint; {lab.page.relative_to(lab.root)} explains more.")

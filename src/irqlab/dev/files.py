@@ -11,6 +11,7 @@ from irqlab.dev.problems import Finder, Problem
 
 MIN_BAD = 5
 FAILS = re.compile(r"#\s*fails:\s*(test_\w+(?:\[[^\]]*\])?)\s*$")
+PASSES = re.compile(r"#\s*passes:\s*(test_\w+(?:\s*,\s*test_\w+)*)\s*$")
 IGNORED = {"__pycache__", ".DS_Store"}
 
 
@@ -47,6 +48,19 @@ def aimed_check(path: Path) -> str | None:
     return m.group(1) if m else None
 
 
+def kept_checks(path: Path) -> list[str]:
+    """The checks a known-bad variant must still pass, named in its opening comment
+    (`# passes: test_a, test_b`): a bug of one task that another task's scenario must not
+    trip."""
+    names: list[str] = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if not line.startswith("#"):
+            break
+        m = PASSES.match(line)
+        names += [n.strip() for n in m.group(1).split(",")] if m else []
+    return names
+
+
 def variant_problems(lab: Lab, checks: set[str]) -> list[Problem]:
     """Each known-bad variant names, on its first line, a check its lab has."""
     found = Finder(lab, lab.root)
@@ -60,6 +74,13 @@ def variant_problems(lab: Lab, checks: set[str]) -> list[Problem]:
                 f"it names {aimed}, which {lab.checks.name} does not have",
                 f"name one of {', '.join(sorted(checks))}",
             )
+        for kept in kept_checks(path):
+            if kept not in checks:
+                found.add(
+                    path,
+                    f"its `# passes:` names {kept}, which {lab.checks.name} does not have",
+                    f"name one of {', '.join(sorted(checks))}",
+                )
     return found.found
 
 

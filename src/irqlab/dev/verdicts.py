@@ -14,7 +14,7 @@ from pathlib import Path
 
 from irqlab.checking import check_program
 from irqlab.course import Lab, load_course
-from irqlab.dev.files import aimed_check, variants
+from irqlab.dev.files import aimed_check, kept_checks, variants
 from irqlab.dev.module import RUNS_CHECK
 from irqlab.dev.problems import Finder, Problem
 from irqlab.errors import IrqlabError
@@ -41,7 +41,10 @@ def check_job(job: Job) -> LabResult | str:
     course = load_course(job.root)
     with tempfile.TemporaryDirectory(prefix="irqlab-dev-") as diagrams:
         try:
-            return check_program(course, course.lab(job.slug), job.path, diagrams=Path(diagrams))
+            lab = course.lab(job.slug)
+            return check_program(
+                course, lab, job.path, diagrams=Path(diagrams), solution_lanes=False
+            )
         except IrqlabError as e:
             return str(e)
 
@@ -119,3 +122,11 @@ def _fails_its_check(found: Finder, path: Path, result: LabResult) -> None:
             f"it should fail {aimed} but it was {status}",
             "tighten that check, or give the variant the bug it names",
         )
+    for c in result.checks:
+        if c.id in kept_checks(path) and c.status != "pass":
+            found.add(
+                path,
+                f"it should pass {c.id}, whose task its bug is not, but it was {c.status}: "
+                f"{c.message}",
+                "keep that check's scenario free of this bug's trigger (one task per scenario)",
+            )

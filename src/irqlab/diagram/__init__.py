@@ -33,8 +33,10 @@ def render_svg(
     marks: Iterable[tuple[int, str]] = (),
     episodes: Iterable[Episode] = (),
     title: str = "",
+    reference: Trace | None = None,
 ) -> str:
-    """The window [start_us, end_us] of `trace` as an SVG document."""
+    """The window [start_us, end_us] of `trace` as an SVG document (with `reference`, the
+    lanes of the lab's solution's run of the same scenario below)."""
     return svg.render(
         build(
             trace,
@@ -46,6 +48,7 @@ def render_svg(
             marks=marks,
             episodes=episodes,
             title=title,
+            reference=reference,
         )
     )
 
@@ -62,6 +65,7 @@ def render_text(
     episodes: Iterable[Episode] = (),
     title: str = "",
     width: int = text.WIDTH,
+    reference: Trace | None = None,
 ) -> str:
     """The same window as a Unicode waveform about `width` columns wide."""
     return text.render(
@@ -75,6 +79,7 @@ def render_text(
             marks=marks,
             episodes=episodes,
             title=title,
+            reference=reference,
         ),
         width,
     )
@@ -91,12 +96,19 @@ def window_for(run: Run, at_us: int | None, window: tuple[int, int] | None) -> t
 
 
 def failure_diagram(
-    run: Run, *, at_us: int | None, window: tuple[int, int] | None, label: str
+    run: Run,
+    *,
+    at_us: int | None,
+    window: tuple[int, int] | None,
+    label: str,
+    reference: Run | None = None,
 ) -> tuple[str, str]:
-    """(SVG, text) of the run around a failing moment, marked with `label`."""
+    """(SVG, text) of the run around a failing moment, marked with `label`; with
+    `reference` (the lab's solution, run on the same scenario), its lanes below."""
     start, end = window_for(run, at_us, window)
     pins = sorted(run.compiled.idle) or [INPUT_PIN]
-    written = sorted({e["pin"] for e in run.trace.of("write")}) or [LED_PIN]
+    both = [run] if reference is None else [run, reference]
+    written = sorted({e["pin"] for r in both for e in r.trace.of("write")}) or [LED_PIN]
     marks = [(at_us, _short(label))] if at_us is not None else []
     args: dict[str, Any] = {
         "start_us": start,
@@ -106,6 +118,7 @@ def failure_diagram(
         "idle": run.compiled.idle,
         "marks": marks,
         "episodes": run.compiled.episodes,
+        "reference": None if reference is None else reference.trace,
     }
     return render_svg(run.trace, title=label, **args), render_text(run.trace, **args)
 

@@ -8,7 +8,7 @@ Both renderers (svg.py, text.py) draw this same model.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from irqlab.scenario import Episode
 from irqlab.trace import Trace
@@ -61,6 +61,7 @@ class Diagram:
     marks: tuple[tuple[int, str], ...] = ()
     title: str = ""
     episodes: tuple[Episode, ...] = field(default=())
+    reference_lanes: int = 0  # the last lanes show another program's run (the solution's)
 
     @property
     def span_us(self) -> int:
@@ -78,20 +79,38 @@ def build(
     marks: Iterable[tuple[int, str]] = (),
     episodes: Iterable[Episode] = (),
     title: str = "",
+    reference: Trace | None = None,
+    reference_name: str = "solution",
 ) -> Diagram:
-    """The diagram of `trace` between `start_us` and `end_us`."""
+    """The diagram of `trace` between `start_us` and `end_us`; with `reference`, the run of
+    another program on the same scenario (the lab's solution), its handler, print and
+    output lanes below, each label starting with `reference_name`. The inputs are the
+    scenario's, the same for both: drawn once."""
     if end_us <= start_us:
         end_us = start_us + 1
     idle = idle or {}
     lanes: list[Lane] = [
         _levels(f"GPIO{p} in", trace.edges(p), start_us, end_us, idle.get(p)) for p in pins
     ]
-    lanes.append(_handlers(trace, start_us, end_us))
-    lanes.append(_prints(trace, start_us, end_us))
-    lanes += [_levels(_output_label(p), trace.writes(p), start_us, end_us, None) for p in outputs]
+    lanes += _program_lanes(trace, outputs, start_us, end_us)
+    theirs = _reference_lanes(reference, outputs, start_us, end_us) if reference else []
+    lanes += [replace(lane, label=f"{reference_name}: {lane.label}") for lane in theirs]
     inside = tuple(e for e in episodes if e.start_us < end_us and e.released_us >= start_us)
     kept = tuple((t, text) for t, text in marks if start_us <= t <= end_us)
-    return Diagram(start_us, end_us, tuple(lanes), kept, title, inside)
+    return Diagram(start_us, end_us, tuple(lanes), kept, title, inside, len(theirs))
+
+
+def _program_lanes(trace: Trace, outputs: Sequence[int], start: int, end: int) -> list[Lane]:
+    """What a program did: its handlers, its printed lines and its outputs."""
+    lanes: list[Lane] = [_handlers(trace, start, end), _prints(trace, start, end)]
+    return lanes + [_levels(_output_label(p), trace.writes(p), start, end, None) for p in outputs]
+
+
+def _reference_lanes(trace: Trace, outputs: Sequence[int], start: int, end: int) -> list[Lane]:
+    """The other program's lanes, but those it never uses (no handler, an output it never
+    drives): a lane that stays empty there would say nothing."""
+    lanes = _program_lanes(trace, [p for p in outputs if trace.writes(p)], start, end)
+    return lanes if trace.handler_runs() else lanes[1:]
 
 
 def _output_label(pin: int) -> str:

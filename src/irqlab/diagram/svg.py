@@ -17,6 +17,7 @@ TITLE_CHARS, TITLE_LINES = 100, 3
 HIGH_Y, LOW_Y = 8, 28  # within a lane
 FONT = "font-family:ui-monospace,Menlo,Consolas,monospace;font-size:11px"
 INK, MUTED, WAVE, BUSY, ALERT, SHADE = "#222", "#777", "#1565c0", "#5e35b1", "#c62828", "#fff3d6"
+THEIRS, THEIRS_INK = "#e8f5e9", "#2e7d32"  # the band and labels of the solution's lanes
 
 
 def render(d: Diagram) -> str:
@@ -35,6 +36,9 @@ def render(d: Diagram) -> str:
     )
     ET.SubElement(root, "title").text = d.title or "timing diagram"
     _el(root, "rect", width=width, height=height, fill="#fff")
+    if d.reference_lanes:
+        first = top + (len(d.lanes) - d.reference_lanes) * LANE_H
+        _el(root, "rect", x=0, y=first, width=width, height=LANE_H * d.reference_lanes, fill=THEIRS)
     _episodes(root, d, top, height - AXIS_H)
     for i, line in enumerate(title):
         _text(root, 8, 8 + TITLE_LINE * (i + 1), line, weight="bold")
@@ -72,7 +76,12 @@ def _text(parent: ET.Element, x: float, y: float, text: str, **style: str) -> ET
 
 def _lane(root: ET.Element, lane: Lane, d: Diagram, y: int) -> None:
     g = ET.SubElement(root, "g", {"class": "lane", "data-lane": lane.label})
-    _text(g, 8, y + 22, lane.label, fill=MUTED)
+    whose, _, what = lane.label.rpartition(": ")
+    if whose:  # another program's lane ("solution: print"): its name above, in its colour
+        _text(g, 8, y + 14, whose + ":", fill=THEIRS_INK)
+        _text(g, 8, y + 27, what, fill=THEIRS_INK)
+    else:
+        _text(g, 8, y + 22, lane.label, fill=MUTED)
     _line(g, LABEL_W, y + LANE_H - 2, LABEL_W + PLOT_W, y + LANE_H - 2, stroke="#eee")
     if isinstance(lane, Levels):
         _levels(g, lane, d, y)

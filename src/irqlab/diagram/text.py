@@ -6,18 +6,28 @@ from irqlab.diagram.lanes import Diagram, Lane, Levels, Spans, Ticks
 
 WIDTH = 72  # columns in all, labels included
 LABEL = 11
+MAX_LABEL = 21  # for the labels of the solution's lanes
 LOW, HIGH, BUSY, UNKNOWN = "▁", "▔", "▒", "·"
 MAX_LINES_LISTED = 3
 
 
 def render(d: Diagram, width: int = WIDTH) -> str:
-    cols = max(10, width - LABEL)
-    rows = [_axis(d, cols)]
+    label = _label_width(d)
+    cols = max(10, width - label)
+    rows = [_axis(d, cols, label)]
     for lane in d.lanes:
-        rows.append(lane.label[: LABEL - 1].ljust(LABEL) + _cells(lane, d, cols))
-    rows += _marks(d, cols)
-    rows += _printed(d)
+        rows.append(lane.label[: label - 1].ljust(label) + _cells(lane, d, cols))
+    rows += _marks(d, cols, label)
+    rows += _printed(d, label)
     return "\n".join(r.rstrip() for r in rows)
+
+
+def _label_width(d: Diagram) -> int:
+    """LABEL columns, wider when another program's lanes are drawn ('solution: print')."""
+    longest = max(
+        (len(lane.label) for lane in d.lanes[len(d.lanes) - d.reference_lanes :]), default=0
+    )
+    return min(MAX_LABEL, max(LABEL, longest + 1))
 
 
 def _bounds(d: Diagram, col: int, cols: int) -> tuple[float, float]:
@@ -51,33 +61,37 @@ def _level_cell(lane: Levels, a: float, b: float) -> str:
     return UNKNOWN if level is None else HIGH if level else LOW
 
 
-def _axis(d: Diagram, cols: int) -> str:
+def _axis(d: Diagram, cols: int, label: int = LABEL) -> str:
     left, right = _seconds(d.start_us, d), _seconds(d.end_us, d)
     gap = max(1, cols - len(left) - len(right))
-    return " " * LABEL + left + " " * gap + right
+    return " " * label + left + " " * gap + right
 
 
-def _marks(d: Diagram, cols: int) -> list[str]:
+def _marks(d: Diagram, cols: int, label: int = LABEL) -> list[str]:
     rows = []
     for t, text in d.marks:
         col = _column(t, d, cols)
         note = f"{_seconds(t, d)}: {text}"
         if col + 2 + len(note) <= cols:
-            rows.append(" " * (LABEL + col) + "^ " + note)
+            rows.append(" " * (label + col) + "^ " + note)
         elif len(note) + 2 <= col:
-            rows.append(" " * (LABEL + col - len(note) - 1) + note + " ^")
+            rows.append(" " * (label + col - len(note) - 1) + note + " ^")
         else:  # too long for either side: the caret, then the note on a line of its own
-            rows += [" " * (LABEL + col) + "^", " " * LABEL + _fit(note, cols)]
+            rows += [" " * (label + col) + "^", " " * label + _fit(note, cols)]
     return rows
 
 
-def _printed(d: Diagram) -> list[str]:
-    ticks = next((lane.ticks for lane in d.lanes if isinstance(lane, Ticks)), ())
-    shown = [f"{_seconds(t)} {text[:40]!r}" for t, text in ticks[:MAX_LINES_LISTED]]
-    more = len(ticks) - len(shown)
-    if more > 0:
-        shown.append(f"and {more} more")
-    return [" " * LABEL + "printed: " + ", ".join(shown)] if shown else []
+def _printed(d: Diagram, label: int = LABEL) -> list[str]:
+    """What each program printed in the window: 'printed: ...', 'solution: printed: ...'."""
+    rows = []
+    for lane in (lane for lane in d.lanes if isinstance(lane, Ticks)):
+        shown = [f"{_seconds(t)} {text[:40]!r}" for t, text in lane.ticks[:MAX_LINES_LISTED]]
+        more = len(lane.ticks) - len(shown)
+        if more > 0:
+            shown.append(f"and {more} more")
+        if shown:
+            rows.append(" " * label + lane.label + "ed: " + ", ".join(shown))
+    return rows
 
 
 def _fit(text: str, width: int) -> str:

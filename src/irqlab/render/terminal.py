@@ -86,6 +86,8 @@ def failure_lines(check: CheckResult, *, color: bool = False, indent: str = "") 
         out += [paint(line, "36", color) for line in _wrap(check.hint, "hint: ", indent)]
     if check.waveform:
         out += ["", *check.waveform.splitlines(), ""]
+    if check.reference:
+        out.append(f"the “solution:” lanes show {check.reference} on the same scenario")
     if check.diagram:
         out.append(f"diagram: {shown_path(Path(check.diagram))}")
     return [f"{indent}{line}".rstrip() for line in out]

@@ -1,0 +1,46 @@
+# fails: test_handler_allocates_nothing
+# Notes when and to what level the contacts moved as a tuple: allocated in the handler,
+# on every bounce.
+# Lab 3: debouncing.
+# A push button on GPIO5 to ground with a pull-up (1 idle, 0 while pressed); its contacts
+# bounce. An LED on GPIO2. Print PRESS n once per press, n counting from 1.
+import time
+
+from machine import Pin
+
+button = Pin(5, Pin.IN, Pin.PULL_UP)
+led = Pin(2, Pin.OUT)
+
+presses = 0
+STILL_MS = 20  # bounces last up to about 10 ms: still for 20 ms means settled
+moved = (time.ticks_ms(), 1)  # when the contacts last moved, and to what level
+stable = 1  # the debounced level: 1 released, 0 pressed
+
+
+def elapsed_ms(since):
+    # ticks_diff stays right when ticks_ms() wraps at 2**30; a plain subtraction does not.
+    return time.ticks_diff(time.ticks_ms(), since)
+
+
+def on_edge(pin):
+    # Only note when the contacts moved; the main loop decides what the level means.
+    global moved
+    moved = (time.ticks_ms(), pin.value())  # BUG: a new tuple on every edge
+
+
+# Both edges: a bouncing release restarts the wait just as a bouncing press does.
+button.irq(handler=on_edge, trigger=Pin.IRQ_FALLING | Pin.IRQ_RISING)
+
+shown = 0
+while True:
+    # Take a new level only once the contacts have been still for STILL_MS: bounces, a
+    # bouncing release or a 1 ms glitch never last that long, so they change nothing.
+    level = button.value()
+    if level != stable and elapsed_ms(moved[0]) >= STILL_MS:
+        stable = level
+        if level == 0:
+            presses += 1
+    if presses != shown:
+        shown = presses
+        print("PRESS", shown)
+    time.sleep_ms(5)
