@@ -258,7 +258,10 @@ def starter_figure(runs: LabRuns) -> Figure:
         f"The starter counts edges: one bouncing press at {sec(e.start_us)} prints "
         f"{numbers['lines']}."
     )
-    return Figure("lab3-starter", timing(result, span, outputs=()), caption, numbers)
+    bounce = (e.start_us - 500, e.settled_us + 1_500)  # the closing contacts, magnified
+    caption += f" Below, the first {ms(bounce[1] - bounce[0])} of the press, magnified."
+    diagram = timing(result, span, outputs=(), zoom=bounce)
+    return Figure("lab3-starter", diagram, caption, numbers)
 
 
 def lockout_figure(runs: LabRuns) -> Figure:

@@ -6,7 +6,7 @@ import xml.etree.ElementTree as ET
 
 from irqlab.diagram import build, render_svg, render_text
 from irqlab.diagram.lanes import Levels, Spans, Ticks
-from irqlab.scenario import Episode
+from irqlab.scenario import Button, Episode, Press, Scenario, Sensor
 from irqlab.trace import Trace
 
 # A press at 100 ms that bounces three times, a handler that runs 200 us, PRESS printed at
@@ -111,3 +111,44 @@ def test_a_reference_run_adds_its_own_lanes_below_labelled_with_its_name():
     assert all(len(r) <= 72 for r in rows[:-2])
     assert rows[5].startswith("solution: handler ") and "█" in rows[5]
     assert rows[-1].strip() == "solution: printed: 0.120 s 'PRESS 1'"
+
+
+def _texts(svg: str, cls: str) -> list[str]:
+    root = ET.fromstring(svg)
+    groups = [g for g in root.iter("{http://www.w3.org/2000/svg}g") if g.get("class") == cls]
+    return [t.text or "" for g in groups for t in g.iter("{http://www.w3.org/2000/svg}text")]
+
+
+def test_two_prints_at_one_instant_are_drawn_as_one_mark_labelled_x2():
+    twice = Trace(
+        [
+            {"t_us": 200_000, "kind": "print", "text": "Alert!!!\n"},
+            {"t_us": 200_050, "kind": "print", "text": "Alert!!!\n"},
+            {"t_us": 400_000, "kind": "end", "reason": "scenario", "exit": None},
+        ]
+    )
+    once = Trace([twice.events[0], twice.events[2]])
+    assert "Alert!!! ×2" in _texts(render_svg(twice, **WINDOW), "lane")
+    assert "Alert!!!" in _texts(render_svg(once, **WINDOW), "lane")
+    assert not any("×" in t for t in _texts(render_svg(once, **WINDOW), "lane"))
+
+
+def test_episode_labels_never_overlap_and_a_sensor_says_approach():
+    near = [
+        Episode("press", 5, 100_000, 100_000, 120_000, 120_000, "approach"),
+        Episode("press", 5, 140_000, 140_000, 160_000, 160_000, "approach"),
+        Episode("press", 5, 300_000, 300_000, 320_000, 320_000, "approach"),
+    ]
+    labels = _texts(render_svg(TRACE, **WINDOW, episodes=near), "episode-label")
+    assert labels == ["approach 0.100 s", "approach 0.300 s"], labels
+    assert _texts(render_svg(TRACE, **WINDOW, episodes=[PRESS]), "episode-label") == [
+        "press 0.100 s"
+    ]
+
+
+def test_a_sensors_episodes_are_approaches_and_a_buttons_are_presses():
+    timeline = (Press(at=0.1, hold=0.05),)
+    sensed = Scenario(world=(Sensor(pin=5),), timeline=timeline, seconds=1).compile()
+    pressed = Scenario(world=(Button(pin=5),), timeline=timeline, seconds=1).compile()
+    assert [e.noun for e in sensed.episodes] == ["approach"]
+    assert [(e.kind, e.noun) for e in pressed.episodes] == [("press", "")]

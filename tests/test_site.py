@@ -217,6 +217,21 @@ LABEL_PX = """() => [...document.querySelectorAll('figure.irqlab-figure svg')].m
 })"""
 
 
+FIGURE_WIDTHS = """() => [...document.querySelectorAll('figure.irqlab-figure svg')]
+  .map(svg => Math.round(svg.getBoundingClientRect().width))"""
+
+
+def test_every_diagram_on_a_lab_page_is_drawn_at_one_width(served: str, browser) -> None:  # type: ignore[no-untyped-def]
+    page = browser.new_page()
+    page.set_viewport_size({"width": 1280, "height": 900})
+    for lab in load_course(ROOT).labs:
+        page.goto(f"{served}/labs/{lab.slug}.html")
+        widths = page.evaluate(FIGURE_WIDTHS)
+        assert len(set(widths)) == 1 and widths[0] > 500, f"lab {lab.number}: widths {widths}"
+        for smallest in page.evaluate(LABEL_PX):
+            assert smallest >= 9, f"lab {lab.number}: a diagram's labels are {smallest:.1f} px tall"
+
+
 def test_every_lab_page_reads_on_a_phone(served: str, browser) -> None:  # type: ignore[no-untyped-def]
     page = browser.new_page()
     page.set_viewport_size(PHONE)

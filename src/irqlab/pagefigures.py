@@ -102,8 +102,22 @@ def inline_svg(document: str) -> str:
     return re.sub(r'\s(width|height)="[\d.]+"', "", svg, count=2).rstrip()
 
 
-def timing(result: Run, span: tuple[int, int], outputs: Sequence[int] = (LED_PIN,)) -> str:
-    """The run's timing diagram over `span`, as the checks draw it."""
+def timing(
+    result: Run,
+    span: tuple[int, int],
+    outputs: Sequence[int] = (LED_PIN,),
+    zoom: tuple[int, int] | None = None,
+) -> str:
+    """The run's timing diagram over `span`, as the checks draw it; with `zoom`, a second
+    diagram under it shows that stretch magnified (a bounce's edges, say)."""
+    drawn = [_diagram(result, span, outputs)]
+    if zoom is not None:
+        title = f"zoomed in: {zoom[0] / 1e6:.4f} s to {zoom[1] / 1e6:.4f} s"
+        drawn.append(_diagram(result, zoom, outputs, title))
+    return "\n".join(drawn)
+
+
+def _diagram(result: Run, span: tuple[int, int], outputs: Sequence[int], title: str = "") -> str:
     svg = render_svg(
         result.trace,
         start_us=span[0],
@@ -112,6 +126,7 @@ def timing(result: Run, span: tuple[int, int], outputs: Sequence[int] = (LED_PIN
         outputs=outputs,
         idle=result.compiled.idle,
         episodes=result.compiled.episodes,
+        title=title,
     )
     return inline_svg(svg)
 

@@ -57,11 +57,13 @@ class Button:
 
 @dataclass(frozen=True)
 class Sensor:
-    """A sensor's digital output: an IR proximity sensor, say (1 while an object is near)."""
+    """A sensor's digital output: an IR proximity sensor, say (1 while an object is near).
+    `noun` names what one active stretch is, in diagrams: an approach, a parcel, a person."""
 
     pin: int = 5
     idle: int = 0
     bounce: Bounce | None = None
+    noun: str = "approach"
 
     @property
     def active(self) -> int:
@@ -132,6 +134,7 @@ class Episode:
     settled_us: int
     end_us: int
     released_us: int
+    noun: str = ""  # what a diagram calls it, when not its kind: "approach" for a sensor
 
 
 @dataclass(frozen=True)
@@ -237,7 +240,8 @@ def _activation(
     edges = [(t, pin, lv) for t, lv in _levels(press, device.active)]
     edges += [(t, pin, lv) for t, lv in _levels(release, device.idle)]
     kind = "press" if isinstance(event, Press) else "glitch"
-    return Episode(kind, pin, start, press[-1], start + width, release[-1]), edges
+    noun = device.noun if isinstance(device, Sensor) and kind == "press" else ""
+    return Episode(kind, pin, start, press[-1], start + width, release[-1], noun), edges
 
 
 def _burst(t0: int, level: int, bounce: Bounce | None, rng: random.Random) -> list[int]:

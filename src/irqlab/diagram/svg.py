@@ -130,22 +130,41 @@ def _spans(g: ET.Element, lane: Spans, d: Diagram, y: int) -> None:
 
 def _ticks(g: ET.Element, lane: Ticks, d: Diagram, y: int) -> None:
     last_label = -1e9
-    for t, text in lane.ticks:
-        x = _x(t, d)
+    for x, texts in _same_instant(lane.ticks, d):
         _line(g, x, y + HIGH_Y, x, y + LOW_Y, stroke=INK, stroke_width=2)
         if x - last_label > 70:  # keep labels from running into each other
-            _text(g, x + 3, y + 22, text[:14])
+            many = f" ×{len(texts)}" if len(texts) > 1 else ""
+            _text(g, x + 3, y + 22, texts[0][: 14 - len(many)] + many)
             last_label = x
 
 
+def _same_instant(ticks: tuple[tuple[int, str], ...], d: Diagram) -> list[tuple[float, list[str]]]:
+    """Ticks drawn at one x (within 2 px) grouped: two prints at one instant are two."""
+    groups: list[tuple[float, list[str]]] = []
+    for t, text in ticks:
+        x = _x(t, d)
+        if groups and x - groups[-1][0] < 2:
+            groups[-1][1].append(text)
+        else:
+            groups.append((x, [text]))
+    return groups
+
+
 def _episodes(root: ET.Element, d: Diagram, top: int, bottom: int) -> None:
-    for e in d.episodes:
+    labels = []
+    for e in d.episodes:  # every shade first: no label is drawn under the next one's shade
         a, b = max(e.start_us, d.start_us), min(e.end_us, d.end_us)
         x0, x1 = _x(a, d), _x(b, d)
         g = ET.SubElement(root, "g", {"class": "episode", "data-kind": e.kind})
         width = max(1.0, x1 - x0)
         _el(g, "rect", x=x0, y=top - 10, width=width, height=bottom - top + 10, fill=SHADE)
-        _text(g, x0 + 2, top - 1, f"{e.kind} {e.start_us / 1e6:.3f} s", fill=MUTED)
+        labels.append((x0, f"{e.noun or e.kind} {e.start_us / 1e6:.3f} s"))
+    free_from = -1e9  # where the last label ends: the next starts after it, or goes unlabelled
+    for x0, label in labels:
+        if x0 + 2 >= free_from:
+            on_top = ET.SubElement(root, "g", {"class": "episode-label"})
+            _text(on_top, x0 + 2, top - 1, label, fill=MUTED)
+            free_from = x0 + 2 + len(label) * CHAR_W + 6
 
 
 def _axis(root: ET.Element, d: Diagram, y: int) -> None:
