@@ -88,12 +88,14 @@ def story(
 def _caller(tree: ast.Module, path: _Path) -> tuple[str, _Path] | None:
     """The function the statement at the end of `path` is in, and the place of the one
     statement that calls it by name (None: not in a function, or called from 0 or 2+)."""
-    funcs = [
-        b[i] for b, i in path[:-1] if isinstance(b[i], (ast.FunctionDef, ast.AsyncFunctionDef))
+    names = [
+        stmt.name
+        for b, i in path[:-1]
+        if isinstance(stmt := b[i], (ast.FunctionDef, ast.AsyncFunctionDef))
     ]
-    if not funcs:
+    if not names:
         return None
-    name = funcs[-1].name
+    name = names[-1]
     calls = [
         n.lineno
         for n in ast.walk(tree)
