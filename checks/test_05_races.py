@@ -474,6 +474,7 @@ def classic_figure(runs: LabRuns) -> Figure:
     }
     claim(len(during) == 1, "one person passes during the first report()")
     claim(_totals(reports) is not None, "the classic program loses people")
+    numbers["story"] = _first_race(runs, "bad/resets_after_report", "totals")[1]["story"]
     caption = (
         f"The classic program: the person at {numbers['during']} passes during report()'s "
         f"wait. The handler counts them; count = 0 then wipes them. Over 9 s its lines add "
@@ -482,34 +483,39 @@ def classic_figure(runs: LabRuns) -> Figure:
     return Figure("lab5-classic", timing(result, _around_report(result), ()), caption, numbers)
 
 
-def _race_figure(runs: LabRuns, name: str, program: str, tag: str, what: str) -> Figure:
-    """The first placement the race explorer finds breaking `program` for judge `tag`."""
-    found = explore(
-        runs.lab.program(program), EXPLORE, functools.partial(_oracle, (tag,)), time_limit_s=None
-    )
+def _first_race(runs: LabRuns, program: str, tag: str) -> tuple[Run, dict[str, str]]:
+    """The first placement the race explorer finds breaking `program` for judge `tag`: its
+    run, and what the page says of it."""
+    path = runs.lab.program(program)
+    found = explore(path, EXPLORE, functools.partial(_oracle, (tag,)), time_limit_s=None)
     failing = [p for p in found.placements if p.failure]
-    claim(bool(failing), f"the race explorer finds {what} in {program}")
+    claim(bool(failing), f"the race explorer finds a race in {program}")
     first = failing[0]
-    result = run(runs.lab.program(program), _placed(first.at_ns), "esp32")
+    result = run(path, _placed(first.at_ns), "esp32")
     trouble = JUDGES[tag](result)
     assert trouble is not None
     spread_us = (failing[-1].at_ns - first.at_ns) // 1000 + 1
-    numbers = {
+    told = story(
+        first.at_ns,
+        first.file,
+        first.line,
+        trouble.sentence,
+        Sources(path.parent),
+        handler_name(found.baseline_run.trace),
+    )
+    return result, {
         "at": f"{first.at_ns / 1e6:.3f} ms",
-        "line": str(first.line),
         "tried": str(found.tried),
         "failing": str(len(failing)),
         "spread": f"{spread_us} µs",
-        "story": story(
-            first.at_ns,
-            first.file,
-            first.line,
-            trouble.sentence,
-            Sources(runs.lab.program(program).parent),
-            handler_name(found.baseline_run.trace),
-        ),
+        "story": told,
     }
-    span = window(first.at_us - 150, first.at_us + 350, 50)
+
+
+def _race_figure(runs: LabRuns, name: str, program: str, tag: str, what: str) -> Figure:
+    result, numbers = _first_race(runs, program, tag)
+    first_us = round(float(numbers["at"].removesuffix(" ms")) * 1000)
+    span = window(first_us - 150, first_us + 350, 50)
     caption = (
         f"{what}: the race explorer tried {numbers['tried']} placements; "
         f"{numbers['failing']} of them, all within {numbers['spread']} before the report, "
