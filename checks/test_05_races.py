@@ -358,7 +358,7 @@ def _masked_handler(result: Run) -> Trouble | None:
         return None
     e = inside[0]
     span = next(a for a, b in result.trace.masked_spans() if a <= e["t_us"] <= b)
-    where = f" at line {e['line']}" if e.get("line") else ""
+    where = f" after line {e['line']}" if e.get("line") else ""
     return Trouble(
         f"the handler ran at {sec(e['t_us'])}{where}, inside the section that turned IRQs "
         f"off at {sec(span)}: it was queued before disable_irq(), and a jump or a wait "
