@@ -3,15 +3,16 @@
 A person breaking the beam on GPIO5 is one rising edge (a pass). The program prints
 `IN n last=t` about every 2 s; t is ticks_ms(), which starts at TICKS0 (the shop opened an
 hour before the scenario starts). BUSY: 9 s of people, 150 to 400 ms each, in bursts, some
-of them passing while the first four reports are sent. EXPLORE: the race explorer's world: one
-person as the program starts (so the first report has someone to count), the edge it places (one at
-every place in the first report cycle), then a shopper who stands in the doorway from 2.4 s
-to the end, so the explorer stops there and the second report shows whether the placed
-person was counted.
+of them passing while the first reports are sent. EXPLORE: the race explorer's world: one
+person as the program starts (so the first report has someone to count), the edge the
+explorer places (at every place in the first report cycle, in turn), then a shopper who
+stands in the doorway from 2.4 s to the end, so that the explorer stops there and the second
+report shows whether the placed person was counted.
 
-The reports are judged by what the program printed, and when: a report's snapshot is taken
-after the previous line was printed and before its own, so the totals up to report k must
-count every pass before report k-1 and none after report k.
+The reports are judged by what the program printed, and when. A report's snapshot comes
+after the previous line and before its own, and report() waits 120 ms: so the running total
+up to report k must count everyone who passed before report k-1's line, or more than
+DUE_US before its own, and no one who passed after its own line.
 """
 
 from __future__ import annotations
@@ -254,8 +255,8 @@ class Trouble(NamedTuple):
 
 
 def _due(r: Reports, k: int) -> tuple[int, int]:
-    """(when, how many): report k must count everyone who passed before `when`, its
-    snapshot's latest moment: the previous line, or DUE_US before its own if later."""
+    """(when, how many): report k must count everyone who passed before `when`: the
+    previous line, or DUE_US before its own line, whichever is later."""
     when = max(r.previous_us(k), r.lines[k].t_us - DUE_US)
     return when, r.before(when)
 
