@@ -520,7 +520,7 @@ def _race_figure(runs: LabRuns, name: str, program: str, tag: str, what: str) ->
     caption = (
         f"{what}: the race explorer tried {numbers['tried']} placements; "
         f"{numbers['failing']} of them, all within {numbers['spread']} before the report, "
-        f"break it. The first, an edge at {numbers['at']}:"
+        f"break it. Drawn: the first, an edge at {numbers['at']}."
     )
     return Figure(name, timing(result, span, ()), caption, numbers)
 
