@@ -41,6 +41,24 @@ def test_lanes_hold_levels_handler_runs_prints_and_the_led():
     assert (led.initial, led.level_at(50_000), led.level_at(200_000)) == (None, None, 1)
 
 
+def test_a_window_with_irqs_off_shows_them_in_a_lane_of_its_own():
+    masked = Trace(
+        [
+            {"t_us": 10, "kind": "mask"},
+            {"t_us": 40, "kind": "enter", "source": "pin5"},
+            {"t_us": 45, "kind": "leave", "source": "pin5"},
+            {"t_us": 60, "kind": "unmask"},
+            {"t_us": 100, "kind": "end", "reason": "scenario", "exit": None},
+        ]
+    )
+    labels = [lane.label for lane in build(masked, start_us=0, end_us=100).lanes]
+    assert labels == ["GPIO5 in", "handler", "IRQs off", "print", "LED GPIO2"]
+    off = build(masked, start_us=20, end_us=100).lanes[2]
+    assert isinstance(off, Spans) and off.spans == ((20, 60, "off"),)
+    assert "IRQs off" not in [lane.label for lane in build(masked, start_us=70, end_us=100).lanes]
+    assert "IRQs off" in render_text(masked, start_us=0, end_us=100)
+
+
 def test_a_window_starts_at_the_level_reached_before_it():
     d = build(TRACE, start_us=200_000, end_us=320_000)
     assert d.lanes[0].initial == 0 and d.lanes[-1].initial == 1

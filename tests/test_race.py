@@ -359,6 +359,35 @@ def test_the_story_names_the_read_the_jump_and_the_write(tmp_path: Path) -> None
     assert race.story.endswith(f"a press was lost at main.py line {line + 4}.")
 
 
+def test_a_handler_run_inside_a_called_function_is_told_at_its_call(tmp_path: Path) -> None:
+    # The wait is in report(); the lines that race are around its one call.
+    write(
+        tmp_path,
+        HANDLER.replace("from machine", "import time\nfrom machine")
+        + """\
+def report(n):
+    time.sleep_ms(5)  # WAIT
+    print(n)
+
+
+while True:
+    n = count
+    report(n)  # CALL
+    count = 0
+""",
+    )
+    source = (tmp_path / "main.py").read_text()
+    (wait,), (call,) = marked(source, "WAIT"), marked(source, "CALL")
+    told = irqlab.racestory.story(
+        1_000_000, "main.py", wait, "one press lost", irqlab.racestory.Sources(tmp_path), "on_edge"
+    )
+    assert (
+        f"after line {wait} (`time.sleep_ms(5)`), inside `report()`, called from line {call} "
+        f"(`report(n)`), between line {call - 1} (`n = count`) and line {call + 1} "
+        "(`count = 0`), which both use `count`"
+    ) in told
+
+
 def test_an_edge_that_comes_while_disable_irq_runs_is_handled_inside_the_mask(
     tmp_path: Path,
 ) -> None:

@@ -309,6 +309,33 @@ def test_queued_callbacks_still_run_inside_a_masked_section() -> None:
     assert start <= run.start_us < end
 
 
+def test_the_trace_names_what_happened_while_irqs_were_off() -> None:
+    # A counted, nested section: everything from the outer mask to the outer unmask is
+    # inside; the print after the unmask is not.
+    r = ok(
+        run_source("""
+            import machine, time
+            from machine import Pin
+            out = Pin(4, Pin.OUT, value=0)
+            Pin(5, Pin.IN).irq(lambda p: None)
+            out.value(1)
+            state = machine.disable_irq()
+            inner = machine.disable_irq()
+            machine.enable_irq(inner)
+            print("masked")
+            time.sleep_us(20)       # too short to run callbacks
+            for i in range(2):      # a pending check: the queued handler runs here
+                pass
+            machine.enable_irq(state)
+            print("unmasked")
+        """)
+    )
+    inside = r.trace.while_masked("print", "sleep", "enter")
+    assert [e["kind"] for e in inside] == ["print", "sleep", "enter"]
+    assert inside[0]["text"].strip() == "masked"
+    assert [e["text"].strip() for e in r.trace.of("print")] == ["masked", "unmasked"]
+
+
 def test_heap_lock_message_and_unlock_depth() -> None:
     r = run_source("""
         import micropython

@@ -74,8 +74,35 @@ def story(
     if tree is not None and path:
         jump = _jump_after(path)
         where += _jump_words(jump, sources, file)
-        where += _window(path, jump, tree, handler, sources, file)
+        window = _window(path, jump, tree, handler, sources, file)
+        caller = None if window else _caller(tree, path)
+        if caller is not None:  # a wait inside a function: the lines around its one call
+            name, call = caller
+            called = call[-1][0][call[-1][1]].lineno
+            where += f", inside `{name}()`, called from {_shown(sources, file, called)}"
+            window = _window(call, None, tree, handler, sources, file)
+        where += window
     return f"An edge at {ms(at_ns)} ran the handler {where}. Then {failure}."
+
+
+def _caller(tree: ast.Module, path: _Path) -> tuple[str, _Path] | None:
+    """The function the statement at the end of `path` is in, and the place of the one
+    statement that calls it by name (None: not in a function, or called from 0 or 2+)."""
+    names = [
+        stmt.name
+        for b, i in path[:-1]
+        if isinstance(stmt := b[i], (ast.FunctionDef, ast.AsyncFunctionDef))
+    ]
+    if not names:
+        return None
+    name = names[-1]
+    calls = [
+        n.lineno
+        for n in ast.walk(tree)
+        if isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id == name
+    ]
+    path_to = _path_to(tree.body, calls[0]) if len(calls) == 1 else None
+    return (name, path_to) if path_to else None
 
 
 # A statement's place: the blocks from the module down, with its index in each.

@@ -212,5 +212,18 @@ class Trace(Sequence[Event]):
                     spans.append((start, e["t_us"]))
         return spans
 
+    def while_masked(self, *kinds: str) -> list[Event]:
+        """Events of `kinds` that came while IRQs were disabled (between a mask and the
+        unmask that ends its span): a print, a sleep, a handler that ran inside one."""
+        found, depth = [], 0
+        for e in self.events:
+            if e["kind"] == "mask":
+                depth += 1
+            elif e["kind"] == "unmask":
+                depth = max(0, depth - 1)
+            elif depth and e["kind"] in kinds:
+                found.append(e)
+        return found
+
     def to_json(self) -> list[Event]:
         return list(self.events)

@@ -1,7 +1,8 @@
 """What a timing diagram shows, as data: lanes over a window of a trace, and marked moments.
 
-Lanes: each input pin's level (from edge events), handler activity (enter/leave), printed
-lines (ticks with their text) and each output pin's level (from writes, e.g. the LED).
+Lanes: each input pin's level (from edge events), handler activity (enter/leave), the
+stretches with IRQs off (only in a window that has one), printed lines (ticks with their
+text) and each output pin's level (from writes, e.g. the LED).
 Both renderers (svg.py, text.py) draw this same model.
 """
 
@@ -102,7 +103,11 @@ def build(
 
 def _program_lanes(trace: Trace, outputs: Sequence[int], start: int, end: int) -> list[Lane]:
     """What a program did: its handlers, its printed lines and its outputs."""
-    lanes: list[Lane] = [_handlers(trace, start, end), _prints(trace, start, end)]
+    lanes: list[Lane] = [_handlers(trace, start, end)]
+    masked = _masked(trace, start, end)
+    if masked.spans:  # only where a window holds one: most programs never mask
+        lanes.append(masked)
+    lanes.append(_prints(trace, start, end))
     return lanes + [_levels(_output_label(p), trace.writes(p), start, end, None) for p in outputs]
 
 
@@ -140,6 +145,11 @@ def _handlers(trace: Trace, start: int, end: int) -> Spans:
         if r.start_us <= end and stop >= start:
             spans.append((max(r.start_us, start), min(stop, end), r.source))
     return Spans("handler", tuple(spans))
+
+
+def _masked(trace: Trace, start: int, end: int) -> Spans:
+    spans = [(max(a, start), min(b, end), "off") for a, b in trace.masked_spans()]
+    return Spans("IRQs off", tuple((a, b, n) for a, b, n in spans if a <= b))
 
 
 def _prints(trace: Trace, start: int, end: int) -> Ticks:

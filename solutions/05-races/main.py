@@ -1,0 +1,44 @@
+# Lab 5: race conditions.
+# A shop-door people counter: an IR beam across the door on GPIO5 reads 1 while a person
+# blocks it (150 to 400 ms each). Every 2 s, report how many came in since the last report,
+# and when the last of them passed: IN n last=t.
+import time
+
+import machine
+from machine import Pin
+
+REPORT_MS = 2000
+
+beam = Pin(5, Pin.IN)
+
+count = 0  # people since the last report: the handler adds, the main loop takes
+last = 0  # time.ticks_ms() when the last person passed
+
+
+def on_pass(pin):
+    global count, last
+    count += 1
+    # The time goes with the count: a handler runs whole, so the two change together.
+    last = time.ticks_ms()
+
+
+def report(n, t):
+    # Send the report to the shop's server: 120 ms waiting for its reply. Do not change it.
+    time.sleep_ms(120)
+    print("IN", n, "last=" + str(t))
+
+
+beam.irq(handler=on_pass, trigger=Pin.IRQ_RISING)
+
+while True:
+    time.sleep_ms(REPORT_MS)
+    # Take the count and reset it with no jump, call or wait between: a handler runs only
+    # before the pair or after it, so a person is counted now or in the next report.
+    # IRQs off for those lines only, a few microseconds of straight-line code: on this port
+    # they are safe anyway (no pending check), on a port with hard IRQs the mask keeps a
+    # handler out; report() and its wait and print come after enable_irq().
+    state = machine.disable_irq()  # no if, loop, call or sleep until enable_irq()
+    n, t = count, last  # the pair at one moment, as one handler run left it
+    count = 0  # before any pending check: nobody can pass between the read and this
+    machine.enable_irq(state)  # an edge that came meanwhile fires now
+    report(n, t)
