@@ -284,6 +284,12 @@ class Wave:
             t += self.period_ns
         return out
 
+    @property
+    def last_fall_ns(self) -> int:
+        """When its last pulse ends (past `stop_ns` if that pulse began before it)."""
+        rises = max(0, -(-(self.stop_ns - self.start_ns) // self.period_ns))
+        return self.start_ns + (rises - 1) * self.period_ns + self.high_ns
+
     def to_board(self) -> list[int]:
         return [self.pin, self.start_ns, self.period_ns, self.high_ns, self.stop_ns, self.idle]
 
@@ -306,7 +312,7 @@ def _check_waves(waves: list[Wave]) -> None:
     for pin, ws in by_pin.items():
         ws.sort(key=lambda w: w.start_ns)
         for a, b in itertools.pairwise(ws):
-            if b.start_ns < a.stop_ns + a.high_ns or b.idle != a.idle:
+            if b.start_ns <= a.last_fall_ns or b.idle != a.idle:
                 raise IrqlabError(
                     f"two square waves overlap on GPIO{pin} at {b.start_ns / 1e9:.3f} s",
                     "start each after the last pulse of the one before has ended, at the same idle",
