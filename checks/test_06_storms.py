@@ -360,6 +360,7 @@ def _storm_numbers(result: Run) -> dict[str, str]:
     after = [ln for ln in flows if ln.t_us > b]
     return {
         "spikes": str(sum(1 for t, lv in result.trace.edges(FLOW_PIN) if lv and b <= t <= e)),
+        "edges": str(sum(1 for t, _ in result.trace.edges(FLOW_PIN) if b <= t <= e)),
         "handlers": str(len(runs)),
         "drops": str(len(drops)),
         "longest_beat": ms(max(gaps, default=0)),
@@ -373,9 +374,10 @@ def starter_storm_figure(runs: LabRuns) -> Figure:
     claim(int(numbers["drops"]) > 100, "the starter's queue overflows in the burst")
     claim(numbers["longest_beat"] == "200 ms", "the starter's heartbeat misses a toggle")
     caption = (
-        f"The starter in 50 ms of chatter: {numbers['spikes']} spikes, {numbers['handlers']} "
-        f"handler runs, {numbers['drops']} IRQs dropped with the queue full, the Timer's "
-        f"heartbeat among them: the LED stays put for {numbers['longest_beat']}."
+        f"The starter in 50 ms of chatter: {numbers['spikes']} spikes, {numbers['edges']} "
+        f"edges for its IRQ on both edges, {numbers['handlers']} handler runs, "
+        f"{numbers['drops']} IRQs dropped with the queue full, the Timer's heartbeat among "
+        f"them: the LED stays put for {numbers['longest_beat']}."
     )
     return Figure("lab6-starter-storm", timing(result, _burst_span(result)), caption, numbers)
 
@@ -394,8 +396,9 @@ def solution_storm_figure(runs: LabRuns) -> Figure:
 
 def log_figure(runs: LabRuns) -> Figure:
     result = runs.run("bad/prints_log_at_once", STEADY)
-    lag, t = max(_handler_lags(result))
-    numbers = {"lag": ms(lag), "at": sec(t)}
+    lag, t = next((lag, t) for lag, t in _handler_lags(result) if lag > HANDLER_LAG_US)
+    printed = [e for e in result.trace.of("print") if e["t_us"] <= t + lag]
+    numbers = {"lag": ms(lag), "at": sec(t), "bytes": str(len(printed[-1]["text"].encode()))}
     claim(lag > HANDLER_LAG_US, "one long print holds the handlers back")
     caption = (
         f"The log printed in one go: print waits for the UART, and the flow pulse at "
