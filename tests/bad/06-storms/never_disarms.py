@@ -28,7 +28,6 @@ def on_pulse(pin):
     # Only integers: no float, nothing allocated. Each call costs about 40 us of the CPU.
     global pulses, last_us, tripped
     now = time.ticks_us()
-    gap = time.ticks_diff(now, last_us)
     last_us = now
     pulses += 1
 
@@ -40,9 +39,7 @@ def beat(timer):
 
 def log_block(history):
     # The PC's logger reads the last five readings as one block. Do not change its text.
-    rows = [
-        "  %d s ago  %4d pulses  %5.1f L/min" % (5 - i, n, n / 7.5) for i, n in enumerate(history)
-    ]
+    rows = [f"  {5 - i} s ago  {n:4d} pulses  {n / 7.5:5.1f} L/min" for i, n in enumerate(history)]
     return "LOG\n" + "\n".join(rows)
 
 

@@ -46,9 +46,7 @@ def beat(timer):
 
 def log_block(history):
     # The PC's logger reads the last five readings as one block. Do not change its text.
-    rows = [
-        "  %d s ago  %4d pulses  %5.1f L/min" % (5 - i, n, n / 7.5) for i, n in enumerate(history)
-    ]
+    rows = [f"  {5 - i} s ago  {n:4d} pulses  {n / 7.5:5.1f} L/min" for i, n in enumerate(history)]
     return "LOG\n" + "\n".join(rows)
 
 

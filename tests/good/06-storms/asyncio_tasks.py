@@ -1,9 +1,9 @@
 # asyncio: one task reports FLOW each second, one watches for storms, one prints the log a
 # row at a time. The handler only counts (or disarms itself) and wakes nobody: the tasks
 # read what it wrote.
+import asyncio
 import time
 
-import asyncio
 from machine import Pin, Timer
 
 flow = Pin(5, Pin.IN)
@@ -31,7 +31,7 @@ def beat(timer):
 
 
 def log_block(history):
-    rows = ["  %d s ago  %4d pulses  %5.1f L/min" % (5 - i, n, n / 7.5) for i, n in enumerate(history)]
+    rows = [f"  {5 - i} s ago  {n:4d} pulses  {n / 7.5:5.1f} L/min" for i, n in enumerate(history)]
     return "LOG\n" + "\n".join(rows)
 
 
@@ -79,9 +79,9 @@ async def watch():
 async def main():
     flow.irq(handler=on_pulse, trigger=Pin.IRQ_RISING)
     Timer(0).init(period=100, callback=beat)
-    asyncio.create_task(report())
-    asyncio.create_task(logger())
+    tasks = (asyncio.create_task(report()), asyncio.create_task(logger()))
     await watch()
+    return tasks
 
 
 asyncio.run(main())

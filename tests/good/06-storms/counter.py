@@ -20,7 +20,7 @@ def beat(timer):
 
 
 def log_block(history):
-    rows = ["  %d s ago  %4d pulses  %5.1f L/min" % (5 - i, n, n / 7.5) for i, n in enumerate(history)]
+    rows = [f"  {5 - i} s ago  {n:4d} pulses  {n / 7.5:5.1f} L/min" for i, n in enumerate(history)]
     return "LOG\n" + "\n".join(rows)
 
 
