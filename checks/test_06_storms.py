@@ -358,7 +358,12 @@ def _storm_numbers(result: Run) -> dict[str, str]:
     runs = [r for r in result.trace.handler_runs(f"pin{FLOW_PIN}") if b <= r.start_us <= e]
     flows = result.trace.lines(FLOW)
     after = [ln for ln in flows if ln.t_us > b]
+    before = max([ln.t_us for ln in flows if ln.t_us <= b], default=0)
+    rises = _flow_rises(result)
+    came = bisect.bisect_right(rises, after[0].t_us) - bisect.bisect_right(rises, before)
     return {
+        "flow_came": str(came) if after else "no",
+        "scenario_edges": f"{len(result.compiled.edges):,}",
         "spikes": str(sum(1 for t, lv in result.trace.edges(FLOW_PIN) if lv and b <= t <= e)),
         "edges": str(sum(1 for t, _ in result.trace.edges(FLOW_PIN) if b <= t <= e)),
         "handlers": str(len(runs)),

