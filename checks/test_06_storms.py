@@ -27,9 +27,11 @@ from irqlab.checks import (
     sec,
 )
 from irqlab.checks.replies import around
-from irqlab.pagefigures import Figure, LabRuns, claim, ms, timing, window
+from irqlab.diagram import render_svg
+from irqlab.diagram.lanes import INPUT_PIN
+from irqlab.pagefigures import Figure, LabRuns, claim, inline_svg, ms, window
 from irqlab.runner import Run
-from irqlab.scenario import Led, Scenario, SquareWave, Wave
+from irqlab.scenario import Episode, Led, Scenario, SquareWave, Wave
 from irqlab.trace import PrintedLine
 
 FLOW_PIN, LED = 5, 2
@@ -344,6 +346,27 @@ def _printing_before(result: Run, t_us: int) -> str:
 # -- the page's figures: the starter and the solution in the burst of chatter ----------------
 
 
+def _timing(
+    result: Run, span: tuple[int, int], marked: Episode, outputs: tuple[int, ...] = (LED,)
+) -> str:
+    """The run's timing diagram over `span`, with `marked` shaded: the burst, or the wait."""
+    svg = render_svg(
+        result.trace,
+        start_us=span[0],
+        end_us=span[1],
+        pins=[INPUT_PIN],
+        outputs=outputs,
+        idle=result.compiled.idle,
+        episodes=[marked],
+    )
+    return inline_svg(svg)
+
+
+def _chatter(result: Run) -> Episode:
+    b, e = _bursts(result)[0]
+    return Episode("chatter", FLOW_PIN, b, b, e, e)
+
+
 def _burst_span(result: Run) -> tuple[int, int]:
     b, e = _bursts(result)[0]
     return window(b - 140_000, e + 120_000, 10_000)
@@ -383,7 +406,8 @@ def starter_storm_figure(runs: LabRuns) -> Figure:
         f"{numbers['drops']} IRQs dropped with the queue full, the Timer's heartbeat among "
         f"them: the LED stays put for {numbers['longest_beat']}."
     )
-    return Figure("lab6-starter-storm", timing(result, _burst_span(result)), caption, numbers)
+    svg = _timing(result, _burst_span(result), _chatter(result))
+    return Figure("lab6-starter-storm", svg, caption, numbers)
 
 
 def solution_storm_figure(runs: LabRuns) -> Figure:
@@ -395,7 +419,8 @@ def solution_storm_figure(runs: LabRuns) -> Figure:
         f"{numbers['handlers']} handler runs, {numbers['drops']} IRQs dropped, the heartbeat "
         f"steady, and then {numbers['flow_after']}."
     )
-    return Figure("lab6-solution-storm", timing(result, _burst_span(result)), caption, numbers)
+    svg = _timing(result, _burst_span(result), _chatter(result))
+    return Figure("lab6-solution-storm", svg, caption, numbers)
 
 
 def log_figure(runs: LabRuns) -> Figure:
@@ -409,7 +434,8 @@ def log_figure(runs: LabRuns) -> Figure:
         f"{numbers['at']} waits {numbers['lag']} for its handler."
     )
     span = window(t - 4_000, t + lag + 6_000, 2_000)
-    return Figure("lab6-log", timing(result, span, outputs=()), caption, numbers)
+    waited = Episode("pulse", FLOW_PIN, t, t, t + lag, t + lag)  # from its edge to its handler
+    return Figure("lab6-log", _timing(result, span, waited, outputs=()), caption, numbers)
 
 
 FIGURES = {
