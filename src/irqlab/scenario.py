@@ -72,7 +72,8 @@ class Sensor:
 
 @dataclass(frozen=True)
 class SquareWave:
-    """A signal generator on `pin`: `hz` cycles a second from `start` to `stop` seconds."""
+    """A signal generator on `pin`: `hz` cycles a second from `start` to `stop` seconds.
+    Several on one pin play one after another (a flow meter's pulses, then chatter)."""
 
     pin: int = 5
     hz: float = 1000.0
@@ -194,9 +195,9 @@ class Scenario:
         inputs = self.inputs()
         edges: list[tuple[int, int, int]] = []
         episodes: list[Episode] = []
-        waves = [
-            _square_wave(d, self.duration_us) for d in inputs.values() if isinstance(d, SquareWave)
-        ]
+        # A pin may take several square waves, one after another (a signal, then chatter).
+        waves = [_square_wave(d, self.duration_us) for d in self.world if isinstance(d, SquareWave)]
+        _check_waves(waves)
         for index, event in enumerate(sorted(self.timeline, key=lambda e: (e.pin, e.at))):
             device = inputs.get(event.pin)
             if not isinstance(device, (Button, Sensor)):
@@ -287,6 +288,12 @@ class Wave:
             t += self.period_ns
         return out
 
+    @property
+    def last_fall_ns(self) -> int:
+        """When its last pulse ends (past `stop_ns` if that pulse began before it)."""
+        rises = max(0, -(-(self.stop_ns - self.start_ns) // self.period_ns))
+        return self.start_ns + (rises - 1) * self.period_ns + self.high_ns
+
     def to_board(self) -> list[int]:
         return [self.pin, self.start_ns, self.period_ns, self.high_ns, self.stop_ns, self.idle]
 
@@ -300,6 +307,20 @@ def _square_wave(d: SquareWave, duration_us: int) -> Wave:
     stop = duration_us * 1000 if d.stop is None else round(d.stop * 1e9)
     high = min(max(round(d.duty * period), 1_000), period - 1_000)
     return Wave(d.pin, round(d.start * 1e9), period, high, stop, d.idle)
+
+
+def _check_waves(waves: list[Wave]) -> None:
+    by_pin: dict[int, list[Wave]] = {}
+    for w in waves:
+        by_pin.setdefault(w.pin, []).append(w)
+    for pin, ws in by_pin.items():
+        ws.sort(key=lambda w: w.start_ns)
+        for a, b in itertools.pairwise(ws):
+            if b.start_ns <= a.last_fall_ns or b.idle != a.idle:
+                raise IrqlabError(
+                    f"two square waves overlap on GPIO{pin} at {b.start_ns / 1e9:.3f} s",
+                    "start each after the last pulse of the one before has ended, at the same idle",
+                )
 
 
 def _check_order(episodes: list[Episode]) -> None:

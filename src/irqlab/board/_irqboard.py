@@ -114,6 +114,10 @@ class Board:
 
     def _on_print(self, n):
         self.buffer.live = True
+        # A virtual board's UART: print waits as a chip's does (a real one just does).
+        wait = getattr(self.machine, "_uart_wait", None)
+        if wait is not None:
+            wait(n)
 
     def start(self):
         self.player.prepare()

@@ -202,6 +202,9 @@ def boot(path):
             (_irqmachine.Pin, _irqmachine.Timer, _irqmachine.Signal, _irqmachine._IRQ),
         )
         _guard_all(_irqsim, _irqtime, ())
+    # print waits while the UART's FIFO is full, and runs no callback, as on the port
+    # (ports/esp32/uart.c uart_stdout_tx_strn): the harness charges the program's text.
+    _irqmachine._uart_wait = _guard(_irqsim, _irqsim.print_bytes)
     sys.modules["machine"] = _irqmachine
     sys.modules["time"] = _irqtime
     sys.modules["utime"] = _irqtime
