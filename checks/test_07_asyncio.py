@@ -11,6 +11,7 @@ tasks make (a 200 ms mark, mid-redraw) and while the bell still sounds for the p
 
 from __future__ import annotations
 
+import itertools
 import re
 
 import pytest
@@ -322,3 +323,104 @@ def _fail_redraw(run: Run, k: int, due_us: int, made_us: int | None) -> None:
         window=around(due_us, run, 100_000, 250_000),
         run=run,
     )
+
+
+# -- the page's figures ---------------------------------------------------------------------
+
+
+def _idle_answers(result: Run) -> list[Answer]:
+    """CALM's presses that came while every task waited."""
+    return [
+        a
+        for a in RING.match(result).answers
+        if _wait_ahead(result, a.start_us) >= IDLE_AHEAD_US and a.delay_us is not None
+    ]
+
+
+def _close_up(result: Run, start_us: int, after_us: int) -> str:
+    return timing(result, window(start_us - 20_000, start_us + after_us, 10_000), (BELL, LATCH))
+
+
+def event_figure(runs: LabRuns) -> Figure:
+    result = runs.run("bad/sets_event_in_handler", CALM)
+    idle = _idle_answers(result)
+    first = idle[0]
+    delays = [a.delay_us or 0 for a in idle]
+    numbers = {
+        "at": sec(first.start_us),
+        "delay": ms(first.delay_us or 0),
+        "idle": str(len(idle)),
+        "delays": ms_span(delays),
+    }
+    claim(min(delays) > IDLE_RING_US, "Event.set() in the handler leaves every idle press waiting")
+    caption = (
+        f"Event.set() in the handler: the press at {numbers['at']} finds the loop waiting, and "
+        f"RING comes {numbers['delay']} later, when display() is due."
+    )
+    return Figure("lab7-event", _close_up(result, first.start_us, 60_000), caption, numbers)
+
+
+def flag_figure(runs: LabRuns) -> Figure:
+    result = runs.run("solution", CALM)
+    idle = _idle_answers(result)
+    first = idle[0]
+    delays = [a.delay_us or 0 for a in idle]
+    numbers = {"delay": ms(first.delay_us or 0), "delays": ms_span(delays)}
+    claim(max(delays) <= IDLE_RING_US, "tsf.set() wakes the loop at once")
+    caption = f"tsf.set() in the handler: the same press rings {numbers['delay']} after its edge."
+    return Figure("lab7-flag", _close_up(result, first.start_us, 60_000), caption, numbers)
+
+
+def _pair(result: Run) -> tuple[list[Answer], list[str]]:
+    """PAIRS' first pair (at a 200 ms mark) and the RING lines it got."""
+    pair = next(v for v in _visits(RING.match(result)) if len(v) == 2)
+    return pair, [ln.text for a in pair for ln in a.lines]
+
+
+def coalesce_figure(runs: LabRuns) -> Figure:
+    result = runs.run("bad/flag_not_count", PAIRS)
+    pair, lines = _pair(result)
+    good, good_lines = _pair(runs.run("solution", PAIRS))
+    last = good[-1].lines[-1].t_us if good[-1].lines else good[-1].start_us
+    numbers = {
+        "at": sec(pair[0].start_us),
+        "rings": plural(len(lines), "RING line"),
+        "good_rings": plural(len(good_lines), "RING line"),
+        "wait": ms(last - good[0].start_us),
+    }
+    claim(len(lines) == 1 and len(good_lines) == 2, "a flag alone rings once for the pair")
+    caption = (
+        f"Two presses 20 ms apart at {numbers['at']}, while network() decodes: a flag alone "
+        f"wakes doorbell() once, and it prints {numbers['rings']}."
+    )
+    return Figure("lab7-coalesce", _close_up(result, pair[0].start_us, 80_000), caption, numbers)
+
+
+def blocking_figure(runs: LabRuns) -> Figure:
+    result = runs.run("bad/sleeps_in_chime", BUSY)
+    late = [a for a in RING.match(result).answers if (a.delay_us or 0) > LATE_US]
+    frames = result.trace.toggles(LATCH, initial=0)
+    gap = max(b - a for a, b in itertools.pairwise(frames))
+    good = runs.run("solution", BUSY)
+    numbers = {
+        "at": sec(late[0].start_us),
+        "delay": ms(late[0].delay_us or 0),
+        "gap": ms(gap),
+        "worst": ms(max(a.delay_us or 0 for a in RING.match(good).answers)),
+    }
+    claim(gap > 2 * FRAME_US, "time.sleep_ms(120) in chime() stops the redraws")
+    caption = (
+        f"time.sleep_ms(120) in chime(): the press at {numbers['at']} waits {numbers['delay']} "
+        f"for its RING, and the latch (GPIO{LATCH}) stops for {numbers['gap']}."
+    )
+    return Figure(
+        "lab7-blocking", _close_up(result, late[0].start_us - 60_000, 220_000), caption, numbers
+    )
+
+
+FIGURES = {
+    "lab7-event": event_figure,
+    "lab7-flag": flag_figure,
+    "lab7-coalesce": coalesce_figure,
+    "lab7-blocking": blocking_figure,
+}

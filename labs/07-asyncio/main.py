@@ -27,13 +27,13 @@ def work(ms):
 
 
 def on_press(pin):
-    global presses, last_press
+    global presses, last_press, ringing
     now = time.ticks_ms()
     # TODO (task 2): the contacts bounce: count a press, not every edge
     presses += 1
     last_press = now
     # TODO (task 1): this runs in an interrupt: asyncio calls here are not safe
-    asyncio.create_task(ring(presses))
+    ringing = asyncio.create_task(ring(presses))
 
 
 async def ring(n):
@@ -79,7 +79,5 @@ async def doorbell():
 
 
 button.irq(handler=on_press, trigger=Pin.IRQ_FALLING)
-asyncio.create_task(network())
-asyncio.create_task(display())
-asyncio.create_task(chime())
+others = [asyncio.create_task(task()) for task in (network, display, chime)]
 asyncio.run(doorbell())

@@ -81,7 +81,5 @@ async def doorbell():
 
 
 button.irq(handler=on_press, trigger=Pin.IRQ_FALLING)
-asyncio.create_task(network())
-asyncio.create_task(display())
-asyncio.create_task(chime())
+others = [asyncio.create_task(task()) for task in (network, display, chime)]
 asyncio.run(doorbell())
