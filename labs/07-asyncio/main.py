@@ -14,6 +14,7 @@ bell = Pin(2, Pin.OUT)
 latch = Pin(18, Pin.OUT)
 
 presses = 0  # written only by the handler
+rung = 0  # written only by doorbell()
 last_press = time.ticks_ms()
 ding = asyncio.Event()  # doorbell() -> chime(): both run in the asyncio loop
 # TODO (task 1): a ThreadSafeFlag, the one asyncio object a handler may touch
@@ -27,13 +28,13 @@ def work(ms):
 
 
 def on_press(pin):
-    global presses, last_press, ringing
+    global presses, last_press
     now = time.ticks_ms()
     # TODO (task 2): the contacts bounce: count a press, not every edge
     presses += 1
     last_press = now
     # TODO (task 1): this runs in an interrupt: asyncio calls here are not safe
-    ringing = asyncio.create_task(ring(presses))
+    asyncio.create_task(ring(presses))
 
 
 async def ring(n):
@@ -72,9 +73,10 @@ async def chime():
 
 
 async def doorbell():
-    # TODO (task 1): wait for the handler's flag, then print RING n
-    # TODO (task 2): one RING for every press counted, even two before this task runs
+    global rung
     while True:
+        # TODO (task 1): wait for the handler's flag, then print RING n
+        # TODO (task 2): one RING for every press counted, even two before this task runs
         await asyncio.sleep_ms(1000)
 
 

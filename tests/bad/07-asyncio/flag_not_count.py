@@ -15,6 +15,7 @@ bell = Pin(2, Pin.OUT)
 latch = Pin(18, Pin.OUT)
 
 presses = 0  # written only by the handler
+rung = 0  # written only by doorbell()
 last_press = time.ticks_ms()
 ding = asyncio.Event()  # doorbell() -> chime(): both run in the asyncio loop
 # set() is safe in a handler: it only stores 1; the loop finds it when it next polls.
@@ -70,9 +71,7 @@ async def chime():
 
 
 async def doorbell():
-    # One flag wake can stand for several presses (sets coalesce while this task waits
-    # its turn), so ring once for every press the handler counted since the last wake.
-    rung = 0
+    global rung
     while True:
         await flag.wait()
         rung += 1  # one ring per wake: two sets before this task runs are one wake

@@ -16,6 +16,7 @@ bell = Pin(2, Pin.OUT)
 latch = Pin(18, Pin.OUT)
 
 presses = 0  # written only by the handler
+rung = 0  # written only by doorbell()
 last_press = time.ticks_ms()
 ding = asyncio.Event()  # doorbell() -> chime(): both run in the asyncio loop
 news = asyncio.Event()  # doorbell() -> announcer(), both in the loop
