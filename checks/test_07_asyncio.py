@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import itertools
 import re
+from typing import NoReturn
 
 import pytest
 
@@ -210,7 +211,7 @@ def _wait_ahead(run: Run, t_us: int) -> int:
     return end - t_us
 
 
-def _fail_slept_through(replies: Replies, a: Answer, ahead_us: int) -> None:
+def _fail_slept_through(replies: Replies, a: Answer, ahead_us: int) -> NoReturn:
     late = f"{a.lines[0].text} came {msec(a.delay_us)} after it" if a.lines else "no RING came"
     fail(
         f"{a.describe()} came while every task waited (the loop's wait had "
@@ -311,7 +312,7 @@ def _expect_redraws(run: Run) -> None:
             _fail_redraw(run, k, when, made)
 
 
-def _fail_redraw(run: Run, k: int, due_us: int, made_us: int | None) -> None:
+def _fail_redraw(run: Run, k: int, due_us: int, made_us: int | None) -> NoReturn:
     made = f"came at {sec(made_us)}, {msec(made_us - due_us)} late" if made_us else "never came"
     fail(
         f"redraw {k + 1} of display() was due at {sec(due_us)} (every {msec(FRAME_US)} from the "
@@ -389,6 +390,7 @@ def coalesce_figure(runs: LabRuns) -> Figure:
         "wait": ms(last - good[0].start_us),
     }
     claim(len(lines) == 1 and len(good_lines) == 2, "a flag alone rings once for the pair")
+    claim(25_000 <= last - good[0].start_us <= 35_000, "the pair waits for network(), display()")
     caption = (
         f"Two presses 20 ms apart at {numbers['at']}, while network() decodes: a flag alone "
         f"wakes doorbell() once, and it prints {numbers['rings']}."
