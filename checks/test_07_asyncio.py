@@ -305,7 +305,8 @@ def _expect_redraws(run: Run) -> None:
             window=(0, min(end, 4 * FRAME_US)),
         )
     first = frames[0]
-    due = [first + k * FRAME_US for k in range((end - first) // FRAME_US)]
+    # Only frames whose 40 ms of grace end inside the run can be judged.
+    due = [first + k * FRAME_US for k in range((end - LATE_US - first) // FRAME_US + 1)]
     for k, when in enumerate(due):
         made = frames[k] if k < len(frames) else None
         if made is None or made - when > LATE_US:
