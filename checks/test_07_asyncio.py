@@ -26,6 +26,7 @@ from irqlab.checks import (
     expect_quiet_handlers,
     fail,
     fail_if_broken,
+    moments,
     msec,
     plural,
     requires,
@@ -245,7 +246,7 @@ def _expect_rings(replies: Replies, visit: list[Answer]) -> None:
     what = (
         first.describe()
         if len(visit) == 1
-        else f"the {len(visit)} presses at {', '.join(sec(a.start_us) for a in visit)}"
+        else f"the {len(visit)} presses at {moments([a.start_us for a in visit])}"
         f" ({msec(visit[1].start_us - first.start_us)} apart)"
     )
     seen = said(lines) if lines else "nothing"
