@@ -1,7 +1,7 @@
 """Lab 7, asyncio and ThreadSafeFlag: the checks, and the figures of the lab's page.
 
 The doorbell's contacts bounce for up to 3 ms as they close and open cleanly. The provided
-tasks set the rhythm: display() redraws every 50 ms (4 ms of drawing, then GPIO18 toggles),
+tasks set the rhythm: display() redraws every 50 ms (4 ms of drawing, then GPIO13 toggles),
 network() spends 25 ms decoding every 200 ms, so at each 200 ms both are due at once.
 CALM: eight presses 0.4 to 0.5 s apart, most while every task waits, two while network()
 decodes. PAIRS: single presses and pairs 20 ms apart, two of the pairs at a 200 ms mark, where
@@ -41,7 +41,7 @@ from irqlab.runner import Run
 from irqlab.scenario import Bounce, Button, Led, Press, Scenario
 
 RING = Reply(r"RING \d+", name="RING")
-BUTTON, BELL, LATCH = 5, 2, 18
+BUTTON, BELL, LATCH = 5, 2, 13
 FRAME_US = 50_000  # display() redraws every 50 ms
 LATE_US = 40_000  # the most a RING or a redraw may wait (task 3)
 RING_US = 50_000  # task 1: RING within 50 ms of any press

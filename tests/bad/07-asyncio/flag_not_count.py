@@ -2,7 +2,7 @@
 # Lab 7: asyncio and ThreadSafeFlag.
 # A doorbell push button on GPIO5 to ground with a pull-up (1 idle, 0 while pressed); its
 # contacts bounce for up to 3 ms as they close. Four tasks share the board: network() polls
-# a server every 200 ms, display() redraws the screen every 50 ms (GPIO18 toggles as each
+# a server every 200 ms, display() redraws the screen every 50 ms (GPIO13 toggles as each
 # frame is latched), chime() sounds the bell on GPIO2, and doorbell() must print RING n for
 # every press, n counting from 1.
 import asyncio
@@ -12,7 +12,7 @@ from machine import Pin
 
 button = Pin(5, Pin.IN, Pin.PULL_UP)
 bell = Pin(2, Pin.OUT)
-latch = Pin(18, Pin.OUT)
+latch = Pin(13, Pin.OUT)
 
 presses = 0  # written only by the handler
 rung = 0  # written only by doorbell()
