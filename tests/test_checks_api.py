@@ -10,7 +10,7 @@ import pytest
 
 from irqlab import checking
 from irqlab.bench import Bench
-from irqlab.checks import Failure, fail, required, requires
+from irqlab.checks import Failure, fail, required, requires, skip_unless_measured
 from irqlab.cli import main
 from irqlab.course import load_course
 from irqlab.program import load_program
@@ -231,6 +231,12 @@ def test_a_strict_isr_run_or_a_race_exploration_on_a_real_board_is_a_skip_with_i
         bench.run(Scenario(seconds=0.1), strict_isr=True)
     with pytest.raises(pytest.skip.Exception, match="cannot be run again"):
         bench.explore_races(Scenario(seconds=0.1))
+
+
+def test_when_asyncio_waits_is_measured_on_the_simulator_only():
+    skip_unless_measured("sim:esp32", "waits")  # the simulator's select.poll reports its waits
+    with pytest.raises(pytest.skip.Exception, match=r"select\.poll: this check runs on the sim"):
+        skip_unless_measured("serial:/dev/ttyUSB0", "waits")
 
 
 def test_a_check_can_run_handlers_with_the_heap_locked_and_ask_for_a_race_exploration(tmp_path):

@@ -12,6 +12,7 @@ SIM_ONLY = {
     "drops": "a real board does not report the IRQs its scheduler queue drops",
     "strict_isr": "a real board runs handlers without irqlab's heap lock",
     "races": "a real board cannot be run again with an interrupt at each pending check",
+    "waits": "a real board does not report when asyncio's loop waits in select.poll",
 }
 
 
