@@ -4,9 +4,10 @@ Parcels on a conveyor break an IR beam on GPIO5 (1 while a parcel blocks it). Th
 upload() waits 250 ms on the network each pass, and from 6 s to 8.5 s after the start for
 the network to come back; crunch() is 15 ms inside one C call. Scenarios (each quiet while
 the network is down, but RUSH):
-STREAM: 1,000 parcels 20 to 31 ms long, 20 to 25 ms apart: at most 7 pass during one pass of
+STREAM: 1,000 parcels 17 to 26 ms long, 17 to 20 ms apart: at most 8 pass during one pass of
 the main loop, so a 16-slot ring never fills, and its indices wrap 62 times; no parcel or gap
 is shorter than crunch(), so even a handler held up by it reads the right level.
+BURSTS_EARLY: the first three bursts alone, run again with the heap locked.
 BURSTS: the parcels of the page's world: bursts of 12, 25 ms apart (start to start) and 8 to
 17 ms long, with 30 to 60 ms parcels between bursts: edges land inside crunch() and print().
 RUSH: six parcels, then 40 while upload() waits out the outage (the first 15 fill the ring,
@@ -41,8 +42,8 @@ from irqlab.trace import Event
 
 BEAM, LED = 5, 2
 SLOTS_USED = 15  # a 16-slot ring that keeps one slot free holds 15: the checks ask no more
-LATENCY_US = 2_000
-LENGTH_MS = 3.0  # two stamps each up to 2 ms late differ by < 2 ms, plus 1 ms of whole ms
+LATENCY_US = 3_000  # 1 ms crunch() pieces, or a LOST and a PARCEL line printed back to back
+LENGTH_MS = 4.0  # two stamps each up to 3 ms late differ by < 3 ms, plus 1 ms of whole ms
 OUTAGE_US = (6_000_000, 8_500_000)  # upload() waits for the network (the starter says so)
 REPORT_WITHIN_US = 1_000_000  # a parcel not reported this long after it left is missing
 WORLD = (Sensor(pin=BEAM, idle=0), Led(pin=LED))
@@ -74,7 +75,7 @@ def _stream() -> Scenario:
     while len(timeline) < 1000:
         if OUTAGE_US[0] / 1e6 - 0.6 < at < OUTAGE_US[1] / 1e6 + 0.6:
             at = OUTAGE_US[1] / 1e6 + 0.6  # quiet while the network is down
-        group, at = _parcels(rng, at, min(12, 1000 - len(timeline)), (20, 30), (20, 25))
+        group, at = _parcels(rng, at, min(12, 1000 - len(timeline)), (17, 25), (17, 20))
         timeline += group
     return Scenario(
         name="lab 4: 1,000 parcels",
@@ -104,7 +105,7 @@ def _rush() -> Scenario:
     rng = random.Random(405)
     before, _ = _parcels(rng, 1.0, 6, (20, 40), (300, 600))
     rush, _ = _parcels(rng, 6.3, 40, (20, 28), (20, 22))
-    after, _ = _parcels(rng, OUTAGE_US[1] / 1e6 - 0.01, 60, (8, 16), (3, 5))
+    after, _ = _parcels(rng, OUTAGE_US[1] / 1e6 - 0.01, 60, (8, 9), (3, 4))
     later, _ = _parcels(rng, 10.5, 4, (20, 40), (300, 500))
     return Scenario(
         name="lab 4: a rush in an outage",
@@ -117,6 +118,13 @@ def _rush() -> Scenario:
 
 STREAM = _stream()
 BURSTS = _bursts()
+BURSTS_EARLY = Scenario(
+    name="lab 4: three bursts of 12",
+    world=WORLD,
+    timeline=tuple(p for p in BURSTS.timeline if p.at < 3.5),
+    seconds=3.6,
+    seed=402,
+)
 RUSH = _rush()
 DEMO = RUSH
 RUSH_FIRST = 6  # parcels before the rush
@@ -197,7 +205,7 @@ def test_every_parcel_once_in_order(bench):
     for s in lines:
         if s.kind == "LOST":
             fail(
-                f"{s.text} at {sec(s.t_us)}, but no parcel had to be dropped here: at most 7 "
+                f"{s.text} at {sec(s.t_us)}, but no parcel had to be dropped here: at most 8 "
                 "parcels pass during one pass of the main loop, and the ring holds 15",
                 expected="no LOST line",
                 seen=s.text,
@@ -272,8 +280,8 @@ def _fail_count(run: Run, reported: Sequence[Said], truth: Sequence[Episode]) ->
 @requires(test_irq_on_gpio5)
 def test_handler_allocates_nothing(bench):
     """the handler allocates no memory: it still works with the heap locked"""
-    strict = bench.run(BURSTS, strict_isr=True)
-    plain = {_where(e) for e in _handler_errors(bench.run(BURSTS))}
+    strict = bench.run(BURSTS_EARLY, strict_isr=True)
+    plain = {_where(e) for e in _handler_errors(bench.run(BURSTS_EARLY))}
     for e in _handler_errors(strict):
         if e["type"] == "MemoryError" and _where(e) not in plain:
             fail(
@@ -302,8 +310,8 @@ def _where(e: Event) -> tuple[int, object]:
 
 @pytest.mark.task(2)
 @requires(test_irq_on_gpio5)
-def test_handler_starts_within_2_ms(bench):
-    """no handler starts more than 2 ms after its edge, even while the main loop crunches"""
+def test_handler_starts_within_3_ms(bench):
+    """no handler starts more than 3 ms after its edge, even while the main loop crunches"""
     for scenario in (BURSTS, RUSH):
         _expect_prompt(bench.run(scenario))
 
@@ -318,8 +326,8 @@ def _expect_prompt(run: Run) -> None:
     what = "no handler ran for it" if lag is None else f"the handler started {msec(lag)} after it"
     fail(
         f"a parcel's {edge} at {sec(t)}: {what}{_busy(run, t)} ({len(late)} of "
-        f"{plural(len(lags), 'edge')} waited more than {msec(LATENCY_US)})",
-        expected=f"every handler within {msec(LATENCY_US)}",
+        f"{plural(len(lags), 'edge')} waited more than {LATENCY_US // 1000} ms)",
+        expected=f"every handler within {LATENCY_US // 1000} ms",
         seen="never" if lag is None else msec(lag),
         at_us=t,
         window=around(t, run, 20_000, 40_000),
@@ -372,9 +380,9 @@ def _lit(run: Run) -> list[tuple[int, int]]:
 
 
 @pytest.mark.task(2)
-@requires(test_handler_starts_within_2_ms, test_every_parcel_once_in_order)
-def test_lengths_within_3_ms(bench):
-    """PARCEL n len=L gives each parcel's length within 3 ms, timed from its edges"""
+@requires(test_handler_starts_within_3_ms, test_every_parcel_once_in_order)
+def test_lengths_within_4_ms(bench):
+    """PARCEL n len=L gives each parcel's length within 4 ms, timed from its edges"""
     run = bench.run(BURSTS)
     truth = parcels(run)
     for s in (s for s in said(run) if s.kind == "PARCEL"):
@@ -437,7 +445,7 @@ def _ordinal(k: int) -> str:
 
 
 @pytest.mark.task(3)
-@requires(test_full_ring_keeps_unread_parcels, test_lengths_within_3_ms)
+@requires(test_full_ring_keeps_unread_parcels, test_lengths_within_4_ms)
 def test_lost_parcels_counted_exactly(bench):
     """each parcel gets a PARCEL line or is counted in a LOST k before the next PARCEL"""
     run = bench.run(RUSH)
@@ -594,7 +602,7 @@ def pieces_figure(runs: LabRuns) -> Figure:
         "typical": f"{sorted(every)[len(every) // 2]} µs",
         "error": f"{error:.1f} ms",
     }
-    claim(max(every) < LATENCY_US, "the solution's handlers are never 2 ms late")
+    claim(max(every) < LATENCY_US, "the solution's handlers are never 3 ms late")
     caption = (
         f"crunch(1) fifteen times: the worst wait inside crunch(), at {sec(t)}, is "
         f"{numbers['lag']}: the end of one 1 ms piece."

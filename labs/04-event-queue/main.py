@@ -22,8 +22,9 @@ def upload():
 
 
 def crunch(ms=15):
-    # Compresses the log: `ms` ms of work inside one C call, with the LED lit. No handler runs
-    # until it returns (like a flash write). Do not change it; you may call it with less, more often.
+    # Compresses the log: `ms` ms of work inside one C call, with the LED lit. No handler
+    # runs until it returns (like a flash write). Do not change it; you may call it with a
+    # smaller ms, more often.
     led.on()
     machine.time_pulse_us(led, 0, int(ms * 1000))  # waits for the lit LED to go dark: it can't
     led.off()
@@ -51,7 +52,7 @@ while True:
             start = t
         else:
             n += 1
-            print("PARCEL", n, "len=%d" % time.ticks_diff(t, start))
+            print("PARCEL", n, f"len={time.ticks_diff(t, start)}")
     upload()
     # TODO (task 1): the events that came during upload() are wiped here
     events.clear()

@@ -5,7 +5,6 @@
 # on GPIO2. Print PARCEL n len=L for each parcel (n counts the parcels from 1, L is how long it
 # blocked the beam, in ms), in order, while the main loop keeps calling upload() and crunch().
 import time
-from array import array
 
 import machine
 from machine import Pin
@@ -24,8 +23,9 @@ def upload():
 
 
 def crunch(ms=15):
-    # Compresses the log: `ms` ms of work inside one C call, with the LED lit. No handler runs
-    # until it returns (like a flash write). Do not change it; you may call it with less, more often.
+    # Compresses the log: `ms` ms of work inside one C call, with the LED lit. No handler
+    # runs until it returns (like a flash write). Do not change it; you may call it with a
+    # smaller ms, more often.
     led.on()
     machine.time_pulse_us(led, 0, int(ms * 1000))  # waits for the lit LED to go dark: it can't
     led.off()
@@ -34,6 +34,7 @@ def crunch(ms=15):
 queue = []  # (number, length in us), oldest first
 passed = 0
 arrived = 0
+
 
 def on_beam(pin):
     global passed, arrived
@@ -45,6 +46,7 @@ def on_beam(pin):
     if len(queue) < 15:
         queue.append((passed, time.ticks_diff(now, arrived)))
 
+
 beam.irq(handler=on_beam)  # both edges: a parcel arrives (0 -> 1) and leaves (1 -> 0)
 
 n = 0
@@ -54,7 +56,7 @@ while True:
         if number != n + 1:
             print("LOST", number - n - 1)
         n = number
-        print("PARCEL", n, "len=%d" % ((length + 500) // 1000))
+        print("PARCEL", n, f"len={(length + 500) // 1000}")
     upload()
     # The same 15 ms of work in 1 ms pieces: between two pieces the loop passes a pending
     # check, so a handler never waits more than about 1 ms.

@@ -24,8 +24,9 @@ def upload():
 
 
 def crunch(ms=15):
-    # Compresses the log: `ms` ms of work inside one C call, with the LED lit. No handler runs
-    # until it returns (like a flash write). Do not change it; you may call it with less, more often.
+    # Compresses the log: `ms` ms of work inside one C call, with the LED lit. No handler
+    # runs until it returns (like a flash write). Do not change it; you may call it with a
+    # smaller ms, more often.
     led.on()
     machine.time_pulse_us(led, 0, int(ms * 1000))  # waits for the lit LED to go dark: it can't
     led.off()
@@ -53,7 +54,7 @@ def on_beam(pin):
     passed += 1
     after = (head + 1) % SLOTS  # wraps: slot 15 is followed by slot 0
     if after == tail:
-        return  # full: the unread entries stay; the gap in numbers tells the main loop
+        return  # full: the unread entries stay
     lengths[head] = time.ticks_diff(now, arrived)
     head = after
 
@@ -65,7 +66,7 @@ while True:
     # Read from tail up to head; only this loop moves tail, once the entry is printed.
     while tail != head:
         n += 1
-        print("PARCEL", n, "len=%d" % ((lengths[tail] + 500) // 1000))
+        print("PARCEL", n, f"len={(lengths[tail] + 500) // 1000}")
         tail = (tail + 1) % SLOTS
     upload()
     # The same 15 ms of work in 1 ms pieces: between two pieces the loop passes a pending

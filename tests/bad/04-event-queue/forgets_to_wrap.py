@@ -1,5 +1,5 @@
 # fails: test_every_parcel_once_in_order
-# head and tail move on but never wrap: the 16th parcel writes past the arrays' end.
+# head and tail move on but never wrap: the 17th parcel writes past the arrays' end.
 # Lab 4: the event queue.
 # An IR break-beam across a parcel conveyor on GPIO5 reads 1 while a parcel blocks it; an LED
 # on GPIO2. Print PARCEL n len=L for each parcel (n counts the parcels from 1, L is how long it
@@ -24,8 +24,9 @@ def upload():
 
 
 def crunch(ms=15):
-    # Compresses the log: `ms` ms of work inside one C call, with the LED lit. No handler runs
-    # until it returns (like a flash write). Do not change it; you may call it with less, more often.
+    # Compresses the log: `ms` ms of work inside one C call, with the LED lit. No handler
+    # runs until it returns (like a flash write). Do not change it; you may call it with a
+    # smaller ms, more often.
     led.on()
     machine.time_pulse_us(led, 0, int(ms * 1000))  # waits for the lit LED to go dark: it can't
     led.off()
@@ -69,7 +70,7 @@ while True:
         if number != n + 1:
             print("LOST", number - n - 1)  # a gap in the numbers: the ring was full
         n = number
-        print("PARCEL", n, "len=%d" % ((lengths[tail] + 500) // 1000))
+        print("PARCEL", n, f"len={(lengths[tail] + 500) // 1000}")
         tail += 1
     upload()
     # The same 15 ms of work in 1 ms pieces: between two pieces the loop passes a pending

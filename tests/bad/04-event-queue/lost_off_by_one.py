@@ -24,8 +24,9 @@ def upload():
 
 
 def crunch(ms=15):
-    # Compresses the log: `ms` ms of work inside one C call, with the LED lit. No handler runs
-    # until it returns (like a flash write). Do not change it; you may call it with less, more often.
+    # Compresses the log: `ms` ms of work inside one C call, with the LED lit. No handler
+    # runs until it returns (like a flash write). Do not change it; you may call it with a
+    # smaller ms, more often.
     led.on()
     machine.time_pulse_us(led, 0, int(ms * 1000))  # waits for the lit LED to go dark: it can't
     led.off()
@@ -69,7 +70,7 @@ while True:
         if number != n + 1:
             print("LOST", number - n)  # a gap in the numbers: the ring was full
         n = number
-        print("PARCEL", n, "len=%d" % ((lengths[tail] + 500) // 1000))
+        print("PARCEL", n, f"len={(lengths[tail] + 500) // 1000}")
         tail = (tail + 1) % SLOTS
     upload()
     # The same 15 ms of work in 1 ms pieces: between two pieces the loop passes a pending

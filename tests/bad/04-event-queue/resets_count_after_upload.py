@@ -1,5 +1,6 @@
 # fails: test_every_parcel_once_in_order
-# Preallocated, but one count written by both sides: reset after upload(), it wipes what came meanwhile.
+# Preallocated, but one count that both sides write: reset after upload(), it wipes what
+# came meanwhile.
 # Lab 4: the event queue.
 # An IR break-beam across a parcel conveyor on GPIO5 reads 1 while a parcel blocks it; an LED
 # on GPIO2. Print PARCEL n len=L for each parcel (n counts the parcels from 1, L is how long it
@@ -24,8 +25,9 @@ def upload():
 
 
 def crunch(ms=15):
-    # Compresses the log: `ms` ms of work inside one C call, with the LED lit. No handler runs
-    # until it returns (like a flash write). Do not change it; you may call it with less, more often.
+    # Compresses the log: `ms` ms of work inside one C call, with the LED lit. No handler
+    # runs until it returns (like a flash write). Do not change it; you may call it with a
+    # smaller ms, more often.
     led.on()
     machine.time_pulse_us(led, 0, int(ms * 1000))  # waits for the lit LED to go dark: it can't
     led.off()
@@ -37,6 +39,7 @@ lengths = array("i", bytearray(4 * SLOTS))
 count = 0  # entries filled: the handler adds, the main loop resets
 passed = 0
 arrived = 0
+
 
 def on_beam(pin):
     global count, passed, arrived
@@ -50,6 +53,7 @@ def on_beam(pin):
         lengths[count] = time.ticks_diff(now, arrived)
         count += 1
 
+
 beam.irq(handler=on_beam)  # both edges: a parcel arrives (0 -> 1) and leaves (1 -> 0)
 
 n = 0
@@ -58,7 +62,7 @@ while True:
         if numbers[i] != n + 1:
             print("LOST", numbers[i] - n - 1)
         n = numbers[i]
-        print("PARCEL", n, "len=%d" % ((lengths[i] + 500) // 1000))
+        print("PARCEL", n, f"len={(lengths[i] + 500) // 1000}")
     upload()
     count = 0
     # The same 15 ms of work in 1 ms pieces: between two pieces the loop passes a pending
