@@ -1,7 +1,8 @@
 """`irqlab check N --port <virtual board>` gives the same verdict on every check as the
 simulated target, for the starter, the solution and the known-bad variants of every lab:
 the whole serial path (mpremote, the harness on a board, the stimulus player, the trace over
-the line) changes nothing a check can see."""
+the line) changes nothing a check can see. A check of what only the simulator can measure
+(irqlab.checks.targets.SIM_ONLY) is skipped on a board, saying so, and left out."""
 
 from __future__ import annotations
 
