@@ -158,11 +158,17 @@ def test_what_a_real_board_cannot_measure_is_a_skip_with_its_reason() -> None:
         (
             "from machine import Pin\nimport time\nn = 0\ndef h(p):\n    n += 1\n"
             "Pin(5, Pin.IN).irq(h)\nPin(4, Pin.OUT).value(1)\nwhile True:\n    time.sleep_ms(10)\n",
+            "handler-global",
+            5,
+        ),
+        (
+            "from machine import Pin\nimport time\nslots = [0]\ndef h(p):\n    slots[1] = 1\n"
+            "Pin(5, Pin.IN).irq(h)\nPin(4, Pin.OUT).value(1)\nwhile True:\n    time.sleep_ms(10)\n",
             "handler-raised",
             5,
         ),
     ],
-    ids=["crashed", "exited", "stuck", "fine", "input", "handler-raised"],
+    ids=["crashed", "exited", "stuck", "fine", "input", "handler-global", "handler-raised"],
 )
 def test_a_run_that_broke_down_is_classified_with_the_outcome_sentence(
     source: str, kind: str | None, line: int | None

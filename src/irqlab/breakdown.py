@@ -21,9 +21,10 @@ HINTS = {
     "tampered": "Use machine and time as a board has them: the simulator is not yours to change.",
     "crashed": "The line it names is where your program stopped.",
     "no-input": "Take out input(): read the board's pins instead; what it prints is its answer.",
-    "handler-raised": (
-        "Fix the line it names: a handler that raises stops there every time. A variable the "
-        "handler assigns must be declared in it with `global name`."
+    "handler-raised": "Fix the line it names: a handler that raises stops there every time.",
+    "handler-global": (
+        "A variable the handler assigns is local to it unless the handler declares it with "
+        "`global name` before it uses it."
     ),
     "exited": "Let the program run until the scenario ends: no sys.exit().",
     "flooded": "Check your main loop: each pass should wait a little.",
@@ -81,8 +82,9 @@ def _evidence(run: Run) -> tuple[str, int, Event | None]:
     if t.exceptions("main"):
         return "crashed", at(t.exceptions("main")[-1]), t.exceptions("main")[-1]
     raised = handler_exceptions(run)
-    if raised:
-        return "handler-raised", at(raised[0]), raised[0]
+    if raised:  # a NameError there is, nearly always, a `global` left out
+        kind = "handler-global" if raised[0].get("type") == "NameError" else "handler-raised"
+        return kind, at(raised[0]), raised[0]
     if run.stopped in ("exit", "output"):
         return ("exited" if run.stopped == "exit" else "flooded"), t.end_us, None
     open_runs = [r for r in t.handler_runs() if r.end_us is None]

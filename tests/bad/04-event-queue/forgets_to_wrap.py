@@ -1,4 +1,4 @@
-# fails: test_every_parcel_once_in_order
+# fails: test_runs
 # head and tail move on but never wrap: the 17th parcel writes past the arrays' end.
 # Lab 4: the event queue.
 # An IR break-beam across a parcel conveyor on GPIO5 reads 1 while a parcel blocks it; an LED
