@@ -12,6 +12,7 @@ SIM_ONLY = {
     "drops": "a real board does not report the IRQs its scheduler queue drops",
     "strict_isr": "a real board runs handlers without irqlab's heap lock",
     "races": "a real board cannot be run again with an interrupt at each pending check",
+    "buttons": "irqlab cannot press a real board's BOOT button (GPIO0): only jumpers drive pins",
 }
 
 
