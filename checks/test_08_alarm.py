@@ -42,6 +42,18 @@ from irqlab.checks import (
     sec,
     skip_unless_measured,
 )
+from irqlab.diagram import render_svg
+from irqlab.pagefigures import (
+    Figure,
+    LabRuns,
+    claim,
+    handler_lengths,
+    inline_svg,
+    ms,
+    ms_span,
+    us_span,
+    window,
+)
 from irqlab.runner import Run
 from irqlab.scenario import Bounce, Button, Episode, Glitch, Led, Press, Scenario, Sensor
 from irqlab.trace import PrintedLine
@@ -751,4 +763,133 @@ def _expect_in_order(run: Run) -> None:
             )
 
 
-FIGURES: dict[str, object] = {}
+# -- the page's figures ----------------------------------------------------------------------
+
+
+def _draw(result: Run, span: tuple[int, int], pins: tuple[int, ...] = (SENSOR,)) -> str:
+    """The run's timing diagram over `span`: the given inputs, handlers, lines, the siren."""
+    svg = render_svg(
+        result.trace,
+        start_us=span[0],
+        end_us=span[1],
+        pins=pins,
+        outputs=(SIREN,),
+        idle=result.compiled.idle,
+        episodes=result.compiled.episodes,
+    )
+    return inline_svg(svg)
+
+
+def _latest(replies: Replies) -> Answer:
+    return max(replies.answers, key=lambda a: a.delay_us or 0)
+
+
+def late_figure(runs: LabRuns) -> Figure:
+    """The starter: the log waits for job()."""
+    replies = _alerts(runs.run("starter", APPROACHES))
+    worst = _latest(replies)
+    delays = [a.delay_us for a in replies.answers if a.delay_us is not None]
+    late = sum(1 for d in delays if d > ALERT_US)
+    numbers = {
+        "at": sec(worst.start_us),
+        "delay": ms(worst.delay_us or 0),
+        "delays": ms_span(delays),
+        "late": f"{late} of the {len(delays)}",
+    }
+    claim(late > 0, "the starter is late for some approaches")
+    span = window(worst.start_us - 100_000, worst.start_us + 200_000, 50_000)
+    caption = (
+        f"The starter: the approach at {numbers['at']} comes early in a job(); its ALERT and "
+        f"the siren wait {numbers['delay']}, until job() returns."
+    )
+    return Figure("lab8-late", _draw(replies.run, span), caption, numbers)
+
+
+def scheduled_figure(runs: LabRuns) -> Figure:
+    """The solution, the same approach: consume() runs within a millisecond."""
+    worst = _latest(_alerts(runs.run("starter", APPROACHES)))
+    replies = _alerts(runs.run("solution", APPROACHES))
+    same = next(a for a in replies.answers if a.start_us == worst.start_us)
+    delays = [a.delay_us for a in replies.answers if a.delay_us is not None]
+    numbers = {
+        "delay": ms(same.delay_us or 0),
+        "delays": ms_span(delays),
+        "handlers": us_span(handler_lengths(replies.run)),
+    }
+    claim(max(delays) <= ALERT_US, "the solution answers every approach within 60 ms")
+    span = window(same.start_us - 100_000, same.start_us + 200_000, 50_000)
+    caption = (
+        f"The solution, the same approach: the handler queues consume(), and job()'s sleep "
+        f"runs it: ALERT and the siren {numbers['delay']} after the edge."
+    )
+    return Figure("lab8-scheduled", _draw(replies.run, span), caption, numbers)
+
+
+def _burst_figure(runs: LabRuns, name: str, program: str, what: str) -> Figure:
+    result = runs.run(program, BURSTS)
+    wanted = [e for e in _expected(result) if e.at_us < 2_000_000]
+    got = [e for e in wanted if _answering(result, e)]
+    numbers = {"events": str(len(wanted)), "logged": str(len(got))}
+    span = window(950_000, 1_700_000, 50_000)
+    caption = (
+        f"{what}: the first burst, {len(wanted)} events in 0.62 s (a door opening and an "
+        f"approach 30 µs apart among them); the log holds {len(got)}."
+    )
+    return Figure(name, _draw(result, span, (SENSOR, DOOR)), caption, numbers)
+
+
+def one_slot_figure(runs: LabRuns) -> Figure:
+    figure = _burst_figure(runs, "lab8-one-slot", "bad/one_slot", "One slot")
+    claim(int(figure.numbers["logged"]) < int(figure.numbers["events"]), "one slot loses one")
+    return figure
+
+
+def ring_figure(runs: LabRuns) -> Figure:
+    figure = _burst_figure(runs, "lab8-ring", "solution", "A ring buffer (the solution)")
+    claim(int(figure.numbers["logged"]) == int(figure.numbers["events"]), "the ring loses none")
+    return figure
+
+
+def _chatter_figure(runs: LabRuns, name: str, program: str, what: str) -> Figure:
+    result = runs.run(program, FAULTS)
+    start, stop = _chatters(result)[0]
+    lines = [ln for ln in _lines(result) if start <= ln.t_us <= stop]
+    alerts = [ln for ln in lines if _word(ln) == "ALERT"]
+    faults = [ln for ln in lines if _word(ln) == "FAULT"]
+    edges = sum(1 for t, _ in result.trace.edges(SENSOR) if start <= t <= stop)
+    numbers = {
+        "edges": f"{edges:,}",
+        "seconds": f"{(stop - start) / 1e6:.1f} s",
+        "alerts": plural(len(alerts), "ALERT"),
+        "faults": plural(len(faults), "FAULT"),
+        "fault_after": ms(faults[0].t_us - start) if faults else "never",
+    }
+    span = window(start - 100_000, start + 700_000, 100_000)
+    caption = (
+        f"{what}: the sensor chatters, {numbers['edges']} edges in {numbers['seconds']}; "
+        f"the log says {numbers['alerts']} and {numbers['faults']}."
+    )
+    return Figure(name, _draw(result, span, (SENSOR, DOOR)), caption, numbers)
+
+
+def flood_figure(runs: LabRuns) -> Figure:
+    figure = _chatter_figure(runs, "lab8-flood", "starter", "The starter")
+    claim(figure.numbers["faults"] == "no FAULT", "the starter says no FAULT")
+    return figure
+
+
+def fault_figure(runs: LabRuns) -> Figure:
+    figure = _chatter_figure(runs, "lab8-fault", "solution", "The solution")
+    claim(figure.numbers["faults"] == "1 FAULT", "the solution says FAULT once")
+    claim(figure.numbers["alerts"] in ("no ALERT", "1 ALERT"), "one ALERT at most")
+    return figure
+
+
+FIGURES = {
+    "lab8-late": late_figure,
+    "lab8-scheduled": scheduled_figure,
+    "lab8-one-slot": one_slot_figure,
+    "lab8-ring": ring_figure,
+    "lab8-flood": flood_figure,
+    "lab8-fault": fault_figure,
+}
