@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -100,6 +101,89 @@ def test_timer_player_without_rmt(counter):
     assert _presses(board) == ["PRESS 1", "PRESS 2", "PRESS 3"]
 
 
+TWO_INPUTS = """\
+from machine import Pin
+import time
+
+presses = [0, 0]
+
+def on_button(pin):
+    presses[0] += 1
+
+def on_door(pin):
+    presses[1] += 1
+
+Pin({main}, Pin.IN, Pin.PULL_UP).irq(on_button, Pin.IRQ_FALLING)
+Pin({second}, Pin.IN, Pin.PULL_UP).irq(on_door, Pin.IRQ_FALLING)
+seen = [0, 0]
+while True:
+    for i in (0, 1):
+        if presses[i] != seen[i]:
+            seen[i] = presses[i]
+            print("BUTTON" if i == 0 else "DOOR", seen[i])
+    time.sleep_ms(5)
+"""
+
+
+def _two_inputs(second: int) -> Scenario:
+    # Presses on the lab kit's input and on the second input, interleaved
+    return Scenario(
+        world=(Button(pin=5), Button(pin=second)),
+        timeline=(
+            Press(at=0.2, hold=0.1),
+            Press(at=0.25, hold=0.2, pin=second),
+            Press(at=0.6, hold=0.1, pin=second),
+            Press(at=0.9, hold=0.05),
+        ),
+        seconds=1.2,
+    )
+
+
+def _played(run, pin: int) -> list[tuple[int, int]]:
+    return run.trace.edges(pin)
+
+
+def test_a_second_input_gpio17_is_driven_from_gpio16(esp32, tmp_path):
+    """The second jumper: the RMT plays GPIO16's edges, GPIO17 sees them, as on the sim."""
+    program = tmp_path / "main.py"
+    program.write_text(TWO_INPUTS.format(main=5, second=17))
+    scenario = _two_inputs(17)
+    sim = sim_run(program, scenario)
+    board = target.run(program, scenario, "esp32", esp32)
+    want = ["BUTTON 1", "DOOR 1", "DOOR 2", "BUTTON 2"]
+    assert [ln.text for ln in sim.trace.lines()] == [ln.text for ln in board.trace.lines()] == want
+    for pin in (5, 17):
+        sim_edges, board_edges = _played(sim, pin), _played(board, pin)
+        assert [lv for _, lv in board_edges] == [lv for _, lv in sim_edges]
+        assert all(abs(a - b) < 1000 for (a, _), (b, _) in zip(board_edges, sim_edges, strict=True))
+    assert len(board.trace.handler_runs("pin17")) == len(sim.trace.handler_runs("pin17")) == 2
+
+
+def test_the_timer_player_plays_both_inputs_in_time_order():
+    """An ESP8266: one timer plays both wires' edges (GPIO4 -> GPIO5, GPIO12 -> GPIO14)."""
+    with Server("esp8266") as server, tempfile.TemporaryDirectory() as folder:
+        program = Path(folder) / "main.py"
+        program.write_text(TWO_INPUTS.format(main=5, second=14))
+        scenario = _two_inputs(14)
+        board = target.run(program, scenario, "esp8266", server.address)
+    assert [ln.text for ln in board.trace.lines()] == ["BUTTON 1", "DOOR 1", "DOOR 2", "BUTTON 2"]
+    for pin in (5, 14):
+        planned = [(t, lv) for t, p, lv in scenario.compile().edges if p == pin]
+        played = _played(board, pin)
+        assert [lv for _, lv in played] == [lv for _, lv in planned]
+        assert all(0 <= t - p < 3000 for (t, _), (p, _) in zip(played, planned, strict=True))
+
+
+def test_a_missing_second_jumper_is_named_only_when_the_scenario_needs_it(tmp_path):
+    program = tmp_path / "main.py"
+    program.write_text(TWO_INPUTS.format(main=5, second=17))
+    with Server("esp32", second_jumper=False) as server:
+        one_input = target.run(program, PRESSES, "esp32", server.address)
+        assert one_input.stopped == "scenario"
+        with pytest.raises(SetupError, match="GPIO17 does not follow GPIO16"):
+            target.run(program, _two_inputs(17), "esp32", server.address)
+
+
 def test_ticks_start_where_the_scenario_says(esp32, counter):
     near_wrap = Scenario(world=(Jumper(),), seconds=0.5, ticks_ms_start=2**30 - 200)
     board = target.run(counter, near_wrap, "esp32", esp32)
@@ -187,11 +271,31 @@ def test_a_scenario_a_board_cannot_play(counter):
         target.run(counter, storm, "esp32", "/dev/irqlab-never-opened")
 
 
-def test_board_check_command():
+def _board_check(**wiring: bool) -> subprocess.CompletedProcess[str]:
     cmd = [sys.executable, "-m", "irqlab", "board", "check", "--port"]
-    with Server("esp32") as good:
-        r = subprocess.run([*cmd, good.address], capture_output=True, text=True, timeout=120)
-    assert r.returncode == 0 and "jumper GPIO4 -> GPIO5: connected" in r.stdout, r.stderr
-    with Server("esp32", jumper=False) as bad:
-        r = subprocess.run([*cmd, bad.address], capture_output=True, text=True, timeout=120)
+    with Server("esp32", **wiring) as server:
+        return subprocess.run([*cmd, server.address], capture_output=True, text=True, timeout=120)
+
+
+def test_board_check_command():
+    r = _board_check()
+    assert r.returncode == 0, r.stderr
+    assert "the lab kit's jumper GPIO4 -> GPIO5: connected\n" in r.stdout
+    assert "the second input's jumper GPIO16 -> GPIO17: connected\n" in r.stdout
+    r = _board_check(jumper=False)
     assert r.returncode == 2 and "jumper wire is missing" in r.stderr
+    assert "GPIO4 -> GPIO5: MISSING or loose\n" in r.stdout
+
+
+def test_board_check_names_a_missing_second_jumper():
+    r = _board_check(second_jumper=False)
+    assert r.returncode == 2
+    assert "the lab kit's jumper GPIO4 -> GPIO5: connected\n" in r.stdout
+    assert "the second input's jumper GPIO16 -> GPIO17: MISSING or loose\n" in r.stdout
+    assert "ready" not in r.stdout
+    (error,) = r.stderr.strip().splitlines()
+    assert error == (
+        "irqlab: GPIO17 does not follow GPIO16: the jumper wire is missing or loose; only labs "
+        "with a second input need it (connect GPIO16 to GPIO17 with a jumper wire, and nothing "
+        "else to those two pins)"
+    )

@@ -52,6 +52,18 @@ def test_machine_is_the_simulated_board_with_the_jumper(board):
     assert r.stdout.split() == ["0", "1", "3", "160000000"], r.stderr
 
 
+def test_the_second_jumper_carries_gpio16_to_gpio17(board):
+    code = (
+        "from machine import Pin\n"
+        "out = Pin(16, Pin.OUT, value=1)\n"
+        "inp = Pin(17, Pin.IN)\n"
+        "a = inp.value(); out.value(0)\n"
+        "print(a, inp.value(), Pin(5).value())\n"
+    )
+    r = mpremote(board, "exec", code)
+    assert r.stdout.split() == ["1", "0", "0"], r.stderr
+
+
 def test_state_survives_between_execs_until_a_soft_reset(board):
     assert mpremote(board, "exec", "kept = 41").returncode == 0
     assert mpremote(board, "resume", "exec", "print(kept + 1)").stdout == "42\n"

@@ -83,6 +83,8 @@ class Profile:
     mask: str  # "count": a nestable critical section (ESP32); "ps": the PS register (ESP8266)
     iwdt_ns: int  # IRQs off this long reset the chip (0: not modelled)
     no_irq: tuple[int, ...] = ()  # pins whose irq() raises OSError
+    # The lab kit's jumpers, (output, input): the main one first, then the second input's.
+    jumpers: tuple[tuple[int, int], ...] = ((4, 5), (16, 17))
     uart_byte_ns: int = 86_806  # 115200 baud, 8N1: ten bits a byte
     uart_fifo: int = 128
 
@@ -185,6 +187,9 @@ ESP8266 = Profile(
     mask="ps",
     iwdt_ns=0,
     no_irq=(16,),
+    # No GPIO17, and GPIO16 takes no IRQ (ports/esp8266/machine_pin.c pyb_pin_obj,
+    # pyb_pin_irq): the second input is GPIO14 (D5), driven from GPIO12 (D6).
+    jumpers=((4, 5), (12, 14)),
 )
 
 PROFILES = {p.name: p for p in (ESP32, ESP8266)}

@@ -138,8 +138,8 @@ class Board:
         self.player.stop()
         if self.stop_timer is not None:
             self.stop_timer.deinit()
-        for t, level in self.player.edges(now):
-            self.tracer.emit_at(t, "edge", self.cfg["stim"]["target"], level)
+        for t, pin, level in self.player.edges(now):
+            self.tracer.emit_at(t, "edge", pin, level)
         self.buffer.live = False
         self._end(self.tracer, reason, exit)
         self.buffer.flush()
@@ -158,11 +158,17 @@ def install(cfg, tracer):
 
 
 def jumper(pin_out=4, pin_in=5):
-    # True when what pin_out drives reaches pin_in (the lab kit's jumper wire).
+    # True when what pin_out drives reaches pin_in (the lab kit's jumper wire); None when
+    # the firmware has no such pin (an ESP32 built with SPIRAM has no GPIO16 or 17).
     import time
 
     import machine
 
+    try:
+        machine.Pin(pin_out)  # the pin as it is: only whether the firmware has it
+        machine.Pin(pin_in)
+    except ValueError:
+        return None
     out = machine.Pin(pin_out, machine.Pin.OUT, value=1)
     inp = machine.Pin(pin_in, machine.Pin.IN, machine.Pin.PULL_UP)
     ok = True

@@ -2,10 +2,11 @@
 
 The same harness and tracing layer as on the simulated board run on the chip, with its own
 `machine`: the host copies them, the program and the run's config to a folder `irqlab/` on
-the board, checks the jumper GPIO4 -> GPIO5, soft-resets the board and starts the harness.
-The board plays the scenario's edges on GPIO4 itself (_irqstim: RMT on an ESP32, a timer
-elsewhere) and sends the trace back as the same nonce-marked lines the simulator prints; the
-host reads them until the end event, then interrupts the program and soft-resets the board.
+the board, checks the jumpers the scenario needs (GPIO4 -> GPIO5, and GPIO16 -> GPIO17 for a
+second input), soft-resets the board and starts the harness. The board plays the scenario's
+edges on GPIO4 and GPIO16 itself (_irqstim: RMT on an ESP32, a timer elsewhere) and sends the
+trace back as the same nonce-marked lines the simulator prints; the host reads them until the
+end event, then interrupts the program and soft-resets the board.
 Anything wrong with the board, its firmware or its wiring is a SetupError, never the
 student's failure; a program that does not finish in time is a run that stopped on "timeout".
 """
@@ -20,6 +21,7 @@ import json
 import secrets
 import struct
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +34,7 @@ from irqlab.serial.transport import ANSWER_S, RESET_FIX, Line, SetupError
 from irqlab.trace import Trace
 
 KIT_OUT, KIT_IN = 4, 5  # the lab kit's jumper: the board drives GPIO4, the program reads GPIO5
+NODEMCU = {(4, 5): ("D2", "D1"), (12, 14): ("D6", "D5")}  # an ESP8266 NodeMCU's labels
 HARNESS_FILES = ("_irqharness.py", "_irqtrace.py", "_irqboard.py", "_irqstim.py")
 REMOTE = "irqlab"  # the folder on the board (relative: the board's working directory)
 TRACE_BUFFER = {"esp32": 16 * 1024, "esp8266": 4 * 1024}
@@ -80,7 +83,7 @@ def run(
         line.raw_repl()
         _check_board(line, board)
         _install(line, prog, config)
-        _check_jumper(line)
+        _check_jumpers(line, board, config["stim"]["wires"])
         line.raw_repl()
         line.start(BOOTSTRAP)
         stream = _Stream(nonce)
@@ -97,31 +100,43 @@ def run(
 
 
 def stimulus(compiled: Compiled, scenario: Scenario, board: str) -> dict[str, Any]:
-    """What the board's player plays on GPIO4 for this scenario."""
-    others = sorted({pin for _, pin, _ in compiled.edges if pin != KIT_IN})
+    """What the board's player plays on the lab kit's outputs for this scenario: one wire
+    for each input of the scenario that a jumper reaches (GPIO5 from GPIO4, the second
+    input from its own output)."""
+    jumpers = profile(board).jumpers
+    inputs = {target for _, target in jumpers}
+    others = sorted({pin for _, pin, _ in compiled.edges if pin not in inputs})
     if others:
+        wired = " and ".join(f"GPIO{t} (from GPIO{s})" for s, t in jumpers)
         raise SetupError(
-            f"this scenario drives GPIO{others[0]}, but on a board only GPIO{KIT_IN} is driven "
-            f"(by the jumper from GPIO{KIT_OUT})",
+            f"this scenario drives GPIO{others[0]}, but on a board only the lab kit's "
+            f"jumpers drive inputs: {wired}",
             "run it on the simulated board (without --port)",
         )
-    edges = [(t, level) for t, pin, level in compiled.edges if pin == KIT_IN]
-    if len(edges) > MAX_EDGES[board]:
+    if len(compiled.edges) > MAX_EDGES[board]:
         raise SetupError(
-            f"this scenario has {len(edges):,} edges, more than an {board.upper()} can hold "
-            f"to play (at most {MAX_EDGES[board]:,})",
+            f"this scenario has {len(compiled.edges):,} edges, more than an {board.upper()} "
+            f"can hold to play (at most {MAX_EDGES[board]:,})",
             "run it on the simulated board (without --port)",
         )
+    wires = [
+        _wire(compiled, out, target)
+        for i, (out, target) in enumerate(jumpers)
+        if i == 0 or target in compiled.idle
+    ]
+    return {"wires": wires, "timer": STIM_TIMER[board], "until": scenario.duration_us + 1_000_000}
+
+
+def _wire(compiled: Compiled, out: int, target: int) -> dict[str, Any]:
+    edges = [(t, level) for t, pin, level in compiled.edges if pin == target]
     # Packed: an edge costs the board 5 bytes, not two Python objects.
     times = struct.pack(f"<{len(edges)}i", *(t for t, _ in edges))
     return {
-        "pin": KIT_OUT,
-        "target": KIT_IN,
-        "idle": compiled.idle.get(KIT_IN),
+        "pin": out,
+        "target": target,
+        "idle": compiled.idle.get(target),
         "t_us": base64.b64encode(times).decode(),
         "levels": base64.b64encode(bytes(lv for _, lv in edges)).decode(),
-        "timer": STIM_TIMER[board],
-        "until": scenario.duration_us + 1_000_000,
     }
 
 
@@ -215,17 +230,38 @@ def _program_files(prog: Program) -> list[Path]:
     return files
 
 
-def _check_jumper(line: Line) -> None:
+def _jumper(line: Line, out: int, target: int) -> bool | None:
+    """Whether GPIO`target` follows GPIO`out` (None: the firmware has no such pin)."""
     answer = line.exec(
         f"import sys\nsys.path.insert(0, '{REMOTE}')\nimport _irqboard\n"
-        f"print(_irqboard.jumper({KIT_OUT}, {KIT_IN}))\n"
+        f"print(_irqboard.jumper({out}, {target}))\n"
     ).strip()
-    if answer != "True":
-        raise SetupError(
-            f"GPIO{KIT_IN} does not follow GPIO{KIT_OUT}: the jumper wire is missing or loose",
-            f"connect GPIO{KIT_OUT} to GPIO{KIT_IN} with a jumper wire (on an ESP8266 "
-            f"NodeMCU: D2 to D1), and nothing else to those two pins",
+    return {"True": True, "False": False, "None": None}.get(answer, False)
+
+
+def _missing(board: str, out: int, target: int, found: bool | None) -> SetupError:
+    """What is wrong with the jumper from `out` to `target`, and how to fix it."""
+    if found is None:
+        return SetupError(
+            f"this board's firmware has no GPIO{out} or GPIO{target} (an ESP32 build with "
+            "SPIRAM gives GPIO16 and GPIO17 to its PSRAM)",
+            "flash the ESP32_GENERIC firmware without SPIRAM, or use a board without PSRAM",
         )
+    labels = NODEMCU.get((out, target)) if board == "esp8266" else None
+    on_nodemcu = f" (on an ESP8266 NodeMCU: {labels[0]} to {labels[1]})" if labels else ""
+    return SetupError(
+        f"GPIO{target} does not follow GPIO{out}: the jumper wire is missing or loose",
+        f"connect GPIO{out} to GPIO{target} with a jumper wire{on_nodemcu}, and nothing "
+        "else to those two pins",
+    )
+
+
+def _check_jumpers(line: Line, board: str, wires: list[dict[str, Any]]) -> None:
+    """The jumpers this run's stimulus needs (the main one always)."""
+    for out, target in [(w["pin"], w["target"]) for w in wires] or [profile(board).jumpers[0]]:
+        found = _jumper(line, out, target)
+        if found is not True:
+            raise _missing(board, out, target, found)
 
 
 def _pump(line: Line, stream: _Stream, limit_s: float) -> tuple[str, bytes]:
@@ -324,18 +360,29 @@ def _result(
     )
 
 
-def self_test(port: str) -> list[str]:
-    """`irqlab board check`: what a board needs for irqlab, each checked; SetupError if not."""
+def self_test(port: str) -> Iterator[str]:
+    """`irqlab board check`: what a board needs for irqlab, a line for each as it is checked;
+    SetupError for what is missing (after a line for every jumper)."""
     with Line(port) as line:
         line.raw_repl()
         found, version, free = _probe(line)
-        report = [f"{port}: {version.split('; ')[-1]} on {found}, {free} bytes free"]
+        yield f"{port}: {version.split('; ')[-1]} on {found}, {free} bytes free"
         _check_board(line, found)
         _install_harness(line)
-        report.append(f"irqlab's harness is on the board, in {REMOTE}/")
-        _check_jumper(line)
-        report.append(f"jumper GPIO{KIT_OUT} -> GPIO{KIT_IN}: connected")
+        yield f"irqlab's harness is on the board, in {REMOTE}/"
+        problems = []
+        for i, (out, target) in enumerate(profile(found).jumpers):
+            seen = _jumper(line, out, target)
+            what = "the lab kit's jumper" if i == 0 else "the second input's jumper"
+            state = {True: "connected", False: "MISSING or loose", None: "no such pins"}[seen]
+            yield f"{what} GPIO{out} -> GPIO{target}: {state}"
+            if seen is not True:
+                e = _missing(found, out, target, seen)
+                if i > 0:  # labs with one input still run: say so
+                    e = SetupError(f"{e.problem}; only labs with a second input need it", e.fix)
+                problems.append(e)
         line.raw_repl()
         line.t.exit_raw_repl()
-    report.append(f"ready: irqlab check N --port {port} --board {found}")
-    return report
+    if problems:
+        raise problems[0]
+    yield f"ready: irqlab check N --port {port} --board {found}"

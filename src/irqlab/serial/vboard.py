@@ -3,7 +3,8 @@
 mpremote connects to it as to a board on USB, through a pty (`/dev/pts/N`) or a
 `socket://127.0.0.1:PORT` address. Behind it, the MicroPython unix port runs in a pty of its
 own, with the simulated `machine`, `time` and `micropython` installed at boot
-(firmware/_irqvboard.py), the lab kit's jumper GPIO4 -> GPIO5 in its world and, for an ESP32,
+(firmware/_irqvboard.py), the lab kit's jumpers in its world (GPIO4 -> GPIO5, and GPIO16 ->
+GPIO17 for a second input; on an ESP8266 GPIO12 -> GPIO14) and, for an ESP32,
 the RMT peripheral. The unix port answers the friendly REPL, the raw REPL and raw-paste mode
 itself. Its Ctrl-C (SIGINT) is asynchronous, unlike a board's, and can leave it hung if it
 lands in C code, so a Ctrl-C is raised by the firmware at the program's next call into the
@@ -81,7 +82,13 @@ def _child_setup() -> None:
 class VirtualBoard:
     """The board: its interpreter, its filesystem and the line to one client at a time."""
 
-    def __init__(self, board: str = "esp32", fs: Path | None = None, jumper: bool = True) -> None:
+    def __init__(
+        self,
+        board: str = "esp32",
+        fs: Path | None = None,
+        jumper: bool = True,
+        second_jumper: bool = True,
+    ) -> None:
         self.profile = profile(board)
         self._tmp = Path(tempfile.mkdtemp(prefix="irqlab-board-"))
         self.fs = Path(fs) if fs is not None else self._tmp / "fs"
@@ -91,7 +98,7 @@ class VirtualBoard:
         self._again_file = self._tmp / "sigint_again"
         self._ctrl_c_file = self._tmp / "ctrl_c"
         self._ctrl_c_at = 0.0  # when the pending Ctrl-C was asked for (0: none pending)
-        self.boot_config.write_text(json.dumps(self._boot(board, jumper)))
+        self.boot_config.write_text(json.dumps(self._boot(board, jumper, second_jumper)))
         self.child: subprocess.Popen[bytes] | None = None
         self.child_fd = -1
         self.raw = False  # the interpreter is in the raw REPL
@@ -114,10 +121,14 @@ class VirtualBoard:
         self._listener: socket.socket | None = None
         self._client_sock: socket.socket | None = None
 
-    def _boot(self, board: str, jumper: bool) -> dict[str, object]:
+    def _boot(self, board: str, jumper: bool, second_jumper: bool) -> dict[str, object]:
+        main, second = self.profile.jumpers
+        links = [main] if jumper else []
+        links += [second] if second_jumper else []
+        self.wired = links
         return {
             "profile": self.profile.to_board(),
-            "world": Compiled([], {}, [(4, 5)] if jumper else [], []).to_board(),
+            "world": Compiled([], {}, links, []).to_board(),
             "duration_us": 10 * 24 * 3600 * 1_000_000,  # the world never ends
             "rmt": board == "esp32",
             "path": [str(SIM_DIR), str(FIRMWARE_DIR)],
@@ -406,9 +417,16 @@ class VirtualBoard:
         shutil.rmtree(self._tmp, ignore_errors=True)
 
 
-def serve(board: str, port: int | None, fs: Path | None, jumper: bool, announce: bool) -> None:
+def serve(
+    board: str,
+    port: int | None,
+    fs: Path | None,
+    jumper: bool,
+    announce: bool,
+    second_jumper: bool = True,
+) -> None:
     """Run a virtual board until SIGTERM, SIGINT or SIGHUP; print its address first."""
-    vb = VirtualBoard(board, fs, jumper)
+    vb = VirtualBoard(board, fs, jumper, second_jumper)
 
     def stop(signum: int, frame: object) -> None:
         vb.stopping = True
@@ -419,9 +437,11 @@ def serve(board: str, port: int | None, fs: Path | None, jumper: bool, announce:
         address = vb.listen(port) if port is not None else vb.open_pty()
         print(address, flush=True)
         if announce:
+            wires = ", ".join(f"GPIO{a} -> GPIO{b}" for a, b in vb.wired)
             print(
                 f"irqlab: a virtual {board.upper()} is at {address} with the lab kit wired "
-                f"(GPIO4 -> GPIO5); try `mpremote connect {address} repl`; Ctrl-C here stops it",
+                f"({wires or 'no jumper'}); try `mpremote connect {address} repl`; Ctrl-C here "
+                "stops it",
                 file=sys.stderr,
                 flush=True,
             )
@@ -433,12 +453,20 @@ def serve(board: str, port: int | None, fs: Path | None, jumper: bool, announce:
 class Server:
     """`irqlab board serve` in a child process, for tests and scripts."""
 
-    def __init__(self, board: str = "esp32", socket_port: int | None = None, jumper: bool = True):
+    def __init__(
+        self,
+        board: str = "esp32",
+        socket_port: int | None = None,
+        jumper: bool = True,
+        second_jumper: bool = True,
+    ):
         cmd = [sys.executable, "-m", "irqlab", "board", "serve", "--board", board, "--quiet"]
         if socket_port is not None:
             cmd += ["--socket", str(socket_port)]
         if not jumper:
             cmd.append("--no-jumper")
+        if not second_jumper:
+            cmd.append("--no-second-jumper")
         self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         assert self.proc.stdout is not None
         sel = selectors.DefaultSelector()

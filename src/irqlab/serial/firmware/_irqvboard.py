@@ -1,6 +1,7 @@
 # The virtual board's firmware: what the unix port runs before its REPL, so that a program
 # and mpremote see an ESP32 (or ESP8266) with the lab kit wired to it: the simulated
-# `machine`, `time` and `micropython`, the jumper GPIO4 -> GPIO5, and on the ESP32 the RMT.
+# `machine`, `time` and `micropython`, the lab kit's jumpers (GPIO4 -> GPIO5, GPIO16 ->
+# GPIO17), and on the ESP32 the RMT.
 # Usage: micropython -i -c "import _irqvboard; _irqvboard.boot('BOOT.json'); del _irqvboard"
 import json
 import os as _real_os
@@ -37,7 +38,7 @@ def _halted(reason, what):
 
 
 def _no_world(end):
-    # The virtual board's world is the jumper alone: no edge ever comes from outside.
+    # The virtual board's world is its jumpers alone: no edge ever comes from outside.
     from array import array
 
     return lambda upto: (end + 1, array("q"), b"")
