@@ -7,7 +7,7 @@ APPROACHES: twelve approaches 1.124 s apart, so each meets job() at another phas
 door opens twice, nobody disarms. DISARM: the button disarms within the entry delay, an
 approach and the door while disarmed, then arm, door, alarm, disarm. BURSTS: two bursts of
 door openings each followed 15 to 20 ms later by an approach. FAULTS: two minutes across
-the ticks_ms() wrap, three chatters (two within a minute), a door opening during one.
+the ticks_ms() wrap, three chatters (two within a minute), a door opening during each.
 LONG_RUN: ten minutes of all of it, for `python bench/lab_checks.py`.
 """
 
@@ -181,10 +181,12 @@ FAULTS = Scenario(
         door(16.0, 2.0),
         near(22.0),
         *chatter(30.0, 1.0, 2),
-        door(38.0, 1.0),
-        near(40.0),
+        door(30.5, 1.0),
+        near(38.0),
+        door(41.0, 1.0),
         near(47.0),
         *chatter(80.0, 1.0, 3),
+        door(80.5, 0.5),
         near(90.0),
         near(100.0),
         door(105.0, 1.0),

@@ -91,7 +91,7 @@ def on_sensor(pin):
     seen_at = (seen_at + 1) % 32
     recent = 0
     for i in range(32):  # BUG: work in the handler, on every edge
-        if time.ticks_diff(t, history[i]) < 100:
+        if time.ticks_diff(time.ticks_ms(), history[i]) < 100:
             recent += 1
     if not chattering and time.ticks_diff(t, last_rise) >= NEAR_GAP_MS:
         put(NEAR, t)
