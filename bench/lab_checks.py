@@ -4,7 +4,8 @@
 
 Each figure is the real (wall-clock) time of `irqlab check N` minus printing: the
 checks run in this process through pytest, as the command runs them. The best of N
-repeats is shown.
+repeats is shown. A lab whose checks module has a LONG_RUN scenario (minutes of board time)
+also gets the time of one run of its solution through it (goal: < 15 s).
 """
 
 from __future__ import annotations
@@ -16,8 +17,12 @@ from pathlib import Path
 
 from irqlab.checking import check_program as check
 from irqlab.course import Lab, load_course
+from irqlab.labmodule import load_checks
+from irqlab.runner import run
+from irqlab.scenario import Scenario
 
 GOAL_S = 1.5
+LONG_GOAL_S = 15.0
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -48,7 +53,28 @@ def main() -> int:
                 slow += seconds >= GOAL_S
                 row = f"{lab.slug:<14} {name:<9} {seconds:>7.2f} {status:<7} {passed:>6}"
                 print(f"{row}  {verdict}")
+    for lab in course.labs:
+        slow += long_run(lab, args.repeat)
     return 1 if slow else 0
+
+
+def long_run(lab: Lab, repeat: int) -> bool:
+    """Time the solution through the lab's LONG_RUN, if it has one; True when too slow."""
+    scenario = getattr(load_checks(lab), "LONG_RUN", None)
+    if not isinstance(scenario, Scenario):
+        return False
+    best = float("inf")
+    for _ in range(repeat):
+        started = time.perf_counter()
+        result = run(lab.solution, scenario)
+        best = min(best, time.perf_counter() - started)
+    verdict = "ok" if best < LONG_GOAL_S else "SLOW"
+    print(
+        f"{lab.slug:<14} solution through {scenario.name!r}: {scenario.seconds:.0f} s of board "
+        f"time in {best:.2f} s real ({result.stopped}, {len(result.trace):,} trace events); "
+        f"goal < {LONG_GOAL_S:.0f} s  {verdict}"
+    )
+    return best >= LONG_GOAL_S
 
 
 if __name__ == "__main__":

@@ -125,18 +125,17 @@ class Player:
                 w.rmt = None
 
     def edges(self, now):
-        # (t_us, target pin, level) of every edge played by `now`.
-        out = []
+        # (t_us, target pin, level) of every edge played by `now`, one at a time: after a
+        # long run a list of thousands of edges may find no room left in the heap.
         for w in self.wires:
             if self.kind == "rmt":
                 for i in range(len(w.times)):
                     t = w.t0 + w.times[i]
                     if t <= now:
-                        out.append((t, w.target, w.levels[i]))
+                        yield (t, w.target, w.levels[i])
             else:
                 for i in range(w.n):
-                    out.append((w.played[i], w.target, w.levels[i]))
-        return out
+                    yield (w.played[i], w.target, w.levels[i])
 
 
 def _pulses(times, levels, idle, until, tick_us):

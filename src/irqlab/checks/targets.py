@@ -13,6 +13,7 @@ SIM_ONLY = {
     "strict_isr": "a real board runs handlers without irqlab's heap lock",
     "races": "a real board cannot be run again with an interrupt at each pending check",
     "waits": "a real board does not report when asyncio's loop waits in select.poll",
+    "buttons": "irqlab cannot press a real board's BOOT button (GPIO0): only jumpers drive pins",
 }
 
 
