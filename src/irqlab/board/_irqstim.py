@@ -54,6 +54,8 @@ class Player:
         if not wires:
             return
         try:
+            import gc
+
             import esp32
 
             for i, w in enumerate(wires):
@@ -61,6 +63,7 @@ class Player:
                 tick_us = w.rmt.clock_div() * 1_000_000 // w.rmt.source_freq()
                 w.train = _pulses(w.times, w.levels, w.idle, self.until, tick_us)
             self.kind = "rmt"
+            gc.collect()  # the trains' garbage, so that write_pulses finds room for its copy
         except Exception:  # no esp32 module, no RMT, or an RMT this code does not know
             self._no_rmt()
 
@@ -140,19 +143,33 @@ class Player:
 
 def _pulses(times, levels, idle, until, tick_us):
     # Edge times -> RMT pulses (duration in ticks, level), long levels split in pieces.
-    durations = []
-    out = []
-    t = 0
+    # Lists (what the port's write_pulses takes), each made once at its full length: grown
+    # an item at a time, thousands of pulses would leave the heap in pieces.
+    n = 0
+    for ticks in _spans(times, until, tick_us):
+        n += max(0, -(-ticks // _MAX_TICKS))
+    durations = [0] * n
+    out = [0] * n
+    j = 0
     level = idle
-    for i in range(len(times) + 1):
-        end = times[i] if i < len(times) else max(until, times[-1] + 1)
-        ticks = (end - t) // tick_us
+    for i, ticks in enumerate(_spans(times, until, tick_us)):
         while ticks > 0:
             d = ticks if ticks < _MAX_TICKS else _MAX_TICKS
-            durations.append(d)
-            out.append(level)
+            durations[j] = d
+            out[j] = level
+            j += 1
             ticks -= d
         if i < len(times):
-            t = end
             level = levels[i]
     return durations, out
+
+
+def _spans(times, until, tick_us):
+    # How long, in ticks, each level lasts: the idle level until the first edge, then the
+    # level of each edge until the next (the last one until `until`).
+    t = 0
+    for i in range(len(times) + 1):
+        end = times[i] if i < len(times) else max(until, times[-1] + 1)
+        yield (end - t) // tick_us
+        if i < len(times):
+            t = end
