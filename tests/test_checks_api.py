@@ -14,7 +14,7 @@ from irqlab.checks import Failure, fail, required, requires, skip_unless_measure
 from irqlab.cli import main
 from irqlab.course import load_course
 from irqlab.program import load_program
-from irqlab.results import LabResult
+from irqlab.results import CheckResult, LabResult
 from irqlab.scenario import Scenario
 
 
@@ -280,3 +280,24 @@ def test_the_grader_tries_a_broken_check_again_and_never_counts_it_against_the_s
         "grader error: check test_buggy broke: "
         "KeyError: 'no such field' (test_02_broken.py line 20)"
     )
+
+
+def test_a_task_that_only_waits_on_another_tasks_failure_is_blocked_not_failed() -> None:
+    def check(task: int, status: str, blocked: bool = False) -> CheckResult:
+        return CheckResult(f"test_{task}_{status}", task, status, "t", blocked=blocked)
+
+    result = LabResult(
+        "01-x",
+        "sim:esp32",
+        [
+            check(1, "pass"),
+            check(2, "fail"),
+            check(3, "pass"),
+            check(3, "skip", blocked=True),  # waits for task 2's check
+            check(4, "fail"),
+            check(4, "skip", blocked=True),
+        ],
+    )
+    assert [t.status for t in result.tasks] == ["pass", "fail", "blocked", "fail"]
+    assert result.status == "fail" and result.first_unfinished_task() == 2
+    assert (result.score, result.max_score) == (2, 6)  # a blocked check earns nothing yet

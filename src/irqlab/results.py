@@ -1,7 +1,8 @@
 """The result of checking one submission against one lab: plain data with one JSON shape.
 
     {"lab": "01-polling", "target": "sim:esp32", "status": "pass"|"fail"|"error",
-     "score": 3, "max_score": 4, "tasks": [{"task": 1, "status": "pass"}, ...],
+     "score": 3, "max_score": 4,
+     "tasks": [{"task": 1, "status": "pass"|"fail"|"blocked"|"error"}, ...],
      "checks": [{"id": "test_runs", "task": 1, "status": "pass"|"fail"|"skip"|"error",
                  "message": "...", "hint": "..."|null, "diagram": "path.svg"|null,
                  "title": "...", "expected": "..."|null, "seen": "..."|null,
@@ -10,7 +11,9 @@
 
 `score` counts the checks that passed; `max_score` every check except those skipped for a
 reason of their own (a board that lacks a feature); `blocked` marks a check skipped because
-one it requires did not pass. "error" means irqlab or the check broke, never the student.
+one it requires did not pass. A task is "blocked" when none of its own checks failed but some
+wait for a check of another task that did: a bug fails the task it breaks, and only that one.
+"error" means irqlab or the check broke, never the student.
 """
 
 from __future__ import annotations
@@ -118,6 +121,8 @@ def _task_status(checks: list[CheckResult]) -> str:
     statuses = {c.status for c in checks}
     if "error" in statuses:
         return "error"
-    if "fail" in statuses or any(c.blocked for c in checks):
+    if "fail" in statuses:
         return "fail"
+    if any(c.blocked for c in checks):  # nothing of its own failed: it waits on another task
+        return "blocked"
     return "pass"
