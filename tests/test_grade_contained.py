@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -60,6 +61,7 @@ def test_no_program_and_no_process_can_be_started(
     marker = tmp_path / "daemon-was-here"
     body = f"""
 import os
+import shutil
 codes = [os.system("touch {marker}; setsid sleep 100 &") for _ in range(150)]
 print("STARTED", sum(1 for c in codes if c == 0))
 """
@@ -292,3 +294,19 @@ def test_output_without_a_line_end_hides_no_trace_record() -> None:
     assert not stream.feed(b"xxx" + prefix + b'[5, "print", "HELLO\\n"]\n')
     assert [e["kind"] for e in stream.events] == ["out", "print"]
     assert stream.events[0]["text"] == "xxx" and stream.raw_bytes == 3
+
+
+def test_grading_writes_nothing_into_the_course_tree(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
+) -> None:
+    need("bubblewrap", sandbox.bwrap_trouble())
+    course = tmp_path / "course"  # a fresh copy: no bytecode cache from earlier imports
+    shutil.copytree(COURSE, course, ignore=shutil.ignore_patterns("__pycache__"))
+    folder = tmp_path / "class"
+    folder.mkdir()
+    (folder / "good.py").write_text(SOLUTION)
+    before = _snapshot(course)
+    monkeypatch.setenv("IRQLAB_COURSE", str(course))
+    assert cli.main(["grade", "--lab", "1", str(folder), "--out", str(tmp_path / "out")]) == 0
+    capsys.readouterr()
+    assert _snapshot(course) == before, "grading wrote into the course's tree"

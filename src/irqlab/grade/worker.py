@@ -58,6 +58,7 @@ class WorkerSpec:
         env.update(IRQLAB_COURSE=str(self.course), IRQLAB_SANDBOX=self.sandbox)
         env["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"  # only irqlab's plugin: other installed
         # pytest plugins must not change a grade
+        env["PYTHONDONTWRITEBYTECODE"] = "1"  # grading writes nothing into the course's tree
         return env
 
 
