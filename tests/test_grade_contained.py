@@ -61,7 +61,6 @@ def test_no_program_and_no_process_can_be_started(
     marker = tmp_path / "daemon-was-here"
     body = f"""
 import os
-import shutil
 codes = [os.system("touch {marker}; setsid sleep 100 &") for _ in range(150)]
 print("STARTED", sum(1 for c in codes if c == 0))
 """
