@@ -1,0 +1,38 @@
+# Lab 5: race conditions.
+# A shop-door people counter: an IR beam across the door on GPIO5 reads 1 while a person
+# blocks it (150 to 400 ms each). Every 2 s, report how many came in since the last report,
+# and when the last of them passed: IN n last=t.
+import time
+
+import machine
+from machine import Pin
+
+REPORT_MS = 2000
+
+beam = Pin(5, Pin.IN)
+
+count = 0  # people since the last report: the handler adds, the main loop takes
+last = 0  # time.ticks_ms() when the last person passed
+
+
+def on_pass(pin):
+    global count, last
+    count += 1
+    last = time.ticks_ms()
+
+
+def report(n, t):
+    # Send the report to the shop's server: 120 ms waiting for its reply. Do not change it.
+    time.sleep_ms(120)
+    print("IN", n, "last=" + str(t))
+
+
+beam.irq(handler=on_pass, trigger=Pin.IRQ_RISING)
+
+while True:
+    time.sleep_ms(REPORT_MS)
+    state = machine.disable_irq()  # straight-line only until enable_irq()
+    n, t = count, last
+    count = 0
+    machine.enable_irq(state)
+    report(n, t)
