@@ -15,6 +15,7 @@ SIM_ONLY = {
     "waits": "a real board does not report when asyncio's loop waits in select.poll",
     "buttons": "irqlab cannot press a real board's BOOT button (GPIO0): only jumpers drive pins",
 }
+SIM_ONLY_SKIP = "this check runs on the simulated board only"  # ends every such skip's reason
 
 
 def target_of(run: Run) -> str:
@@ -25,4 +26,4 @@ def target_of(run: Run) -> str:
 def skip_unless_measured(target: str, what: str) -> None:
     """Skip this check, saying why, when `target` cannot measure `what`."""
     if what in SIM_ONLY and not target.startswith("sim:"):
-        pytest.skip(f"{SIM_ONLY[what]}: this check runs on the simulated board only")
+        pytest.skip(f"{SIM_ONLY[what]}: {SIM_ONLY_SKIP}")
