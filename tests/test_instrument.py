@@ -5,21 +5,29 @@ from __future__ import annotations
 import ast
 import dis
 import gc
+import io
 import re
 import subprocess
 import sys
+import tokenize
 import types
 from pathlib import Path
 
 import pytest
 
-from irqlab.instrument import COUNTER, LINE_BASE, instrument, ops
+from irqlab.instrument import COUNTER, LINE_BASE, LOOKS, METER, checks, instrument, ops
 
 MICROPYTHON = Path(sys.executable).with_name("micropython")
 needs_micropython = pytest.mark.skipif(
     not MICROPYTHON.exists(), reason="the MicroPython unix port is not installed"
 )
-PREFIX = re.compile(r"_irq_c\[0\]\+=(\d+);_irq_c\[1\]=(\d+);")
+# A statement's prefix: its ops, its pending checks at the board's weight, its line, and at a
+# loop's head the look at the board's clock. Groups: ops, checks (when more than one), line.
+PREFIX = re.compile(
+    r"_irq_c\[0\]\+=(\d+)(?:\+(?:(\d+)\*)?_irq_c\[5\])?;_irq_c\[1\]=(\d+);"
+    r"(?:_irq_l\[_irq_c\[0\]>=_irq_c\[2\]\]\(\);)?"
+)
+LOOK = "_irq_l[_irq_c[0]>=_irq_c[2]]();"
 
 # Each program prints what it did; all run unchanged on the MicroPython unix port.
 CORPUS = {
@@ -239,11 +247,23 @@ def _instrumented(source: str, file_id: int = 0) -> str:
     return out
 
 
+# What the board provides, as plainly as it can be: the counter (pending checks weigh nothing,
+# the deadline never comes), the look (two builtins that do nothing) and the meter.
+BOARD = f"""\
+builtins.{COUNTER} = [0, 0, 1 << 60, 1 << 60, 0, 0]
+builtins.{LOOKS} = (int, int)
+def {METER}(units, checks, value=None):
+    {COUNTER}[0] += units
+    return value
+builtins.{METER} = {METER}
+"""
+
+
 def _run(folder: Path, program: str, after: str = "") -> subprocess.CompletedProcess[str]:
     """Run `program` as prog.py under a driver that provides the counter, as the board does."""
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "prog.py").write_text(program, encoding="utf-8")
-    driver = f"import builtins\nbuiltins.{COUNTER} = [0, 0]\nimport prog\n{after}\n"
+    driver = f"import builtins\n{BOARD}import prog\n{after}\n"
     (folder / "driver.py").write_text(driver, encoding="utf-8")
     return subprocess.run(
         [str(MICROPYTHON), "driver.py"], cwd=folder, capture_output=True, text=True, timeout=60
@@ -261,7 +281,7 @@ def _both(tmp_path: Path, program: str, after: str = "") -> tuple[str, str]:
 def _charges_of(out: str) -> dict[int, list[int]]:
     """Line number -> the K of each prefix on that line, left to right."""
     return {
-        lineno: [int(k) for k, _ in PREFIX.findall(line)]
+        lineno: [int(k) for k, _, _ in PREFIX.findall(line)]
         for lineno, line in enumerate(out.splitlines(), 1)
         if PREFIX.search(line)
     }
@@ -269,6 +289,38 @@ def _charges_of(out: str) -> dict[int, list[int]]:
 
 def _charges(source: str) -> dict[int, list[int]]:
     return _charges_of(_instrumented(source))
+
+
+def _stripped(out: str) -> str:
+    """`out` without what instrument() inserts: prefixes, and `_irq_k(K,J,(` ... `))` around
+    metered expressions (found by tokens, so that parentheses in strings do not count)."""
+    text = PREFIX.sub("", out)
+    lines = io.StringIO(text, newline="").readlines()  # the lines tokenize sees
+    starts = [0]
+    for line in lines:
+        starts.append(starts[-1] + len(line))
+    tokens = list(tokenize.generate_tokens(iter(lines).__next__))
+    cut: list[tuple[int, int]] = []  # character spans to remove
+
+    def at(pos: tuple[int, int]) -> int:
+        return starts[pos[0] - 1] + pos[1]
+
+    for i, tok in enumerate(tokens):
+        if tok.string != METER:
+            continue
+        opening = tokens[i + 6]  # _irq_k ( K , J , (
+        assert [tokens[i + k].string for k in (1, 3, 5, 6)] == ["(", ",", ",", "("]
+        depth, j = 0, i + 6
+        while True:
+            depth += {"(": 1, ")": -1}.get(tokens[j].string, 0)
+            if depth == 0:
+                break
+            j += 1
+        assert tokens[j + 1].string == ")"
+        cut += [(at(tok.start), at(opening.end)), (at(tokens[j].start), at(tokens[j + 1].end))]
+    for start, end in sorted(cut, reverse=True):
+        text = text[:start] + text[end:]
+    return text
 
 
 # --- Same lines, same meaning ---
@@ -320,59 +372,54 @@ def _mp_code(folder: Path, program: str) -> list[list[Op]]:
     return blocks
 
 
-PREFIX_SHAPE = [
-    ("LOAD", COUNTER),
-    ("LOAD_CONST_SMALL_INT", "0"),
-    ("DUP_TOP_TWO", ""),
-    ("LOAD_SUBSCR", ""),
-    ("LOAD_CONST_SMALL_INT", None),
-    ("BINARY_OP", "14 __iadd__"),
-    ("ROT_THREE", ""),
-    ("STORE_SUBSCR", ""),
-    ("LOAD_CONST_SMALL_INT", None),
-    ("LOAD", COUNTER),
-    ("LOAD_CONST_SMALL_INT", "1"),
-    ("STORE_SUBSCR", ""),
-]
+# What the inserted code compiles to (py/compile.c): loads of the board's names and small ints,
+# subscripts, arithmetic, the look's and the meter's calls. No jump, no name bound.
+INSERTED_OPS = {
+    "LOAD_CONST_SMALL_INT", "DUP_TOP_TWO", "ROT_THREE", "LOAD_SUBSCR", "STORE_SUBSCR",
+    "BINARY_OP", "CALL_FUNCTION", "POP_TOP",
+}  # fmt: skip
+JUMPS = ("JUMP", "FOR_ITER", "UNWIND")
 
 
-def _is_prefix_at(code: list[Op], at: int) -> bool:
-    window = code[at : at + len(PREFIX_SHAPE)]
-    return len(window) == len(PREFIX_SHAPE) and all(
-        name.startswith(want) and (arg_want is None or arg == arg_want)
-        for (name, arg, _), (want, arg_want) in zip(window, PREFIX_SHAPE, strict=True)
-    )
+def _is_inserted(op: Op) -> bool:
+    name, arg, _ = op
+    if name.startswith("LOAD_") and arg in (COUNTER, LOOKS, METER):
+        return True
+    return name in INSERTED_OPS
 
 
-def _without_prefixes(code: list[Op]) -> tuple[list[tuple[str, int]], int]:
-    """(opcode, line) with each prefix's twelve opcodes taken out, and how many prefixes were."""
-    kept: list[tuple[str, int]] = []
-    found = at = 0
-    while at < len(code):
-        if _is_prefix_at(code, at):
-            found, at = found + 1, at + len(PREFIX_SHAPE)
-        else:
-            kept.append((code[at][0], code[at][2]))
-            at += 1
-    return kept, found
+def _embeds(original: list[Op], changed: list[Op]) -> bool:
+    """Whether `changed` is `original` (opcodes, lines, in order) with inserted opcodes in
+    between. Inserted ones look like the program's own, so by dynamic programming: rest[j]
+    says whether the originals from i on fit in changed[j:]."""
+    m = len(changed)
+    rest = [True] * (m + 1)  # i = len(original): what is left must all be inserted
+    for j in range(m - 1, -1, -1):
+        rest[j] = rest[j + 1] and _is_inserted(changed[j])
+    for want in reversed(original):
+        here = [False] * (m + 1)
+        for j in range(m - 1, -1, -1):
+            same = (changed[j][0], changed[j][2]) == (want[0], want[2])
+            here[j] = (same and rest[j + 1]) or (_is_inserted(changed[j]) and here[j + 1])
+        rest = here
+    return rest[0]
 
 
 @needs_micropython
 @pytest.mark.parametrize("name", [name for name in CORPUS if name != "machine_code"])
-def test_micropython_bytecode_gains_only_the_prefix(tmp_path: Path, name: str) -> None:
-    # What MicroPython itself compiles: the prefix is loads, small-int constants and subscript
-    # stores (no jump, no allocation, no name bound), and every other opcode keeps its line.
+def test_micropython_bytecode_gains_no_jump_and_keeps_its_lines(tmp_path: Path, name: str) -> None:
+    # What MicroPython itself compiles: every opcode of the program is there on its line, in
+    # order, and what comes between is loads, small-int constants, subscripts, arithmetic and
+    # calls (no jump: no pending check the program does not have; no name bound).
     # (Not machine_code: native code has no bytecode to read.)
     program = CORPUS[name]
     original = _mp_code(tmp_path / "original", program)
     changed = _mp_code(tmp_path / "instrumented", _instrumented(program))
     assert len(changed) == len(original) > 0
-    prefixes = 0
     for code, new_code in zip(original, changed, strict=True):
-        kept, found = _without_prefixes(new_code)
-        assert kept == [(name, line) for name, _, line in code]
-        prefixes += found
-    assert prefixes == len(PREFIX.findall(_instrumented(program)))
+        jumps = [op[:2] for op in code if op[0].startswith(JUMPS)]
+        new_jumps = [op[:2] for op in new_code if op[0].startswith(JUMPS)]
+        assert len(new_jumps) == len(jumps) and _embeds(code, new_code)
 
 
 def _jumps(code: types.CodeType) -> int:
@@ -393,6 +440,14 @@ def test_cpython_code_has_no_more_jumps(name: str) -> None:
 
 
 def _is_prefix(stmt: ast.stmt) -> bool:
+    """A store into the counter, or the look at a loop's head (`_irq_l[...]()`)."""
+    if isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call):
+        look = stmt.value.func
+        return (
+            isinstance(look, ast.Subscript)
+            and isinstance(look.value, ast.Name)
+            and look.value.id == LOOKS
+        )
     target: ast.expr | None = stmt.target if isinstance(stmt, ast.AugAssign) else None
     if isinstance(stmt, ast.Assign):
         target = stmt.targets[0]
@@ -411,16 +466,17 @@ def _statements(tree: ast.AST) -> list[ast.stmt]:
 def test_only_prefixes_are_added_and_every_statement_keeps_its_line(name: str) -> None:
     program = CORPUS[name]
     out = _instrumented(program)
-    assert PREFIX.sub("", out) == program
+    assert _stripped(out) == program
     assert len(out.splitlines()) == len(program.splitlines())
     kept = [(type(s).__name__, s.lineno) for s in _statements(ast.parse(out)) if not _is_prefix(s)]
     assert kept == [(type(s).__name__, s.lineno) for s in _statements(ast.parse(program))]
 
 
 @pytest.mark.parametrize("name", CORPUS)
-def test_prefix_is_two_small_int_stores_into_the_counter(name: str) -> None:
+def test_prefix_is_small_int_stores_into_the_counter_and_a_look(name: str) -> None:
     allowed: tuple[type[ast.AST], ...] = (ast.AugAssign, ast.Assign, ast.Subscript, ast.Name)
-    allowed += (ast.Constant, ast.Add, ast.Load, ast.Store)
+    allowed += (ast.Constant, ast.Add, ast.Load, ast.Store, ast.BinOp, ast.Mult)
+    allowed += (ast.Expr, ast.Call, ast.Compare, ast.GtE)  # the look: _irq_l[c[0]>=c[2]]()
     tree = ast.parse(_instrumented(CORPUS[name]))
     for stmt in _statements(tree):
         if _is_prefix(stmt):
@@ -428,7 +484,7 @@ def test_prefix_is_two_small_int_stores_into_the_counter(name: str) -> None:
             assert all(isinstance(node, allowed) for node in nodes)
             names = {node.id for node in nodes if isinstance(node, ast.Name)}
             constants = [node.value for node in nodes if isinstance(node, ast.Constant)]
-            assert names == {COUNTER}
+            assert names in ({COUNTER}, {COUNTER, LOOKS})
             assert all(type(value) is int and 0 <= value < 2**30 for value in constants)
 
 
@@ -465,12 +521,13 @@ def test_future_import_stays_first_and_docstrings_stay_docstrings() -> None:
     program += "    return 1\nclass C:\n    'C doc.'\n    x = 1\n"
     out = _instrumented(program)
     assert out.splitlines()[:2] == program.splitlines()[:2]
-    namespace: dict[str, object] = {COUNTER: [0, 0]}
+    counter = [0, 0, 1 << 60, 1 << 60, 0, 0]
+    namespace: dict[str, object] = {COUNTER: counter, LOOKS: (int, int)}
     exec(compile(out, "prog.py", "exec", dont_inherit=True), namespace)  # no SyntaxError
     assert namespace["__doc__"] == "Module doc."
     assert getattr(namespace["f"], "__doc__", None) == "F doc."
     assert getattr(namespace["C"], "__doc__", None) == "C doc."
-    assert namespace[COUNTER] == [3, 8]  # only `x = 1` ran: def and class headers cost nothing
+    assert counter[:2] == [3, 8]  # only `x = 1` ran: def and class headers cost nothing
 
 
 def test_compound_statements_are_not_prefixed_but_their_bodies_are() -> None:
@@ -609,8 +666,69 @@ def test_header_charges_when_a_block_starts_with_a_compound_statement(
 @needs_micropython
 def test_counter_after_a_loop_on_micropython(tmp_path: Path) -> None:
     program = "i = 0\nwhile i < 20000:\n    i += 1\n"
-    result = _run(tmp_path, _instrumented(program), f"print({COUNTER})")
+    result = _run(tmp_path, _instrumented(program), f"print({COUNTER}[:2])")
     assert result.stdout == f"[{3 + 20000 * 6}, 3]\n"
+
+
+@needs_micropython
+def test_counter_counts_each_item_of_a_comprehension_and_each_call_of_a_lambda(
+    tmp_path: Path,
+) -> None:
+    program = "x = [i for i in range(10)]\ny = list(map(lambda v: v + 1, x))\n"
+    result = _run(tmp_path, _instrumented(program), f"print({COUNTER}[:2], prog.y[-1])")
+    # line 1: 8 ops, then per item: i (1), the target i (1) and the step (1); line 2: 8 ops
+    # (Assign, y, Call, list, Call, map, Lambda, x), then per call: v + 1 (3)
+    assert result.stdout == f"[{8 + 10 * 3 + 8 + 10 * 3}, 2] 10\n"
+
+
+@pytest.mark.parametrize(
+    ("expression", "expected"),
+    [
+        ("x = 1", 0),
+        ("ok = a and b or c", 2),  # one jump per operand after the first
+        ("v = x if y else z", 1),
+        ("t = a < b < c", 1),  # a chained comparison: one jump per link after the first
+        ("break", 1),
+        ("assert x, 'why'", 1),
+        ("f(lambda: a and b)", 0),  # a lambda's body runs at each call, not here
+    ],
+)
+def test_checks_of_a_statement(expression: str, expected: int) -> None:
+    assert checks(ast.parse(expression).body[0]) == expected
+
+
+@pytest.mark.parametrize(
+    ("program", "looks"),
+    [
+        # a statement sure to run on every pass: the look goes after its prefix
+        ("while x:\n    a = 1\n    b = 2\n", {2}),
+        # an if/else: one in each branch, as every pass goes through one of them
+        ("for i in r:\n    if i:\n        a()\n    else:\n        b()\n", {3, 5}),
+        ("for i in r:\n    if i:\n        a()\n    elif j:\n        c()\n    else:\n        b()\n",
+         {3, 5, 7}),
+    ],
+)  # fmt: skip
+def test_each_pass_of_a_loop_looks_at_the_clock(program: str, looks: set[int]) -> None:
+    out = _instrumented(program).splitlines()
+    assert {n for n, line in enumerate(out, 1) if LOOK in line} == looks
+
+
+@pytest.mark.parametrize(
+    ("program", "metered"),
+    [
+        # no statement sure to run on every pass: the charge and the look go in a test
+        ("while True:\n    if x:\n        a()\n", "while _irq_k(1,1,(True)):"),
+        ("for i in r:\n    if i:\n        a()\n", "    if _irq_k(2,1,(i)):"),
+        # a comprehension's element, and a lambda's body
+        ("v = [a * 2 for a in b if a]", "v = [_irq_k(6,1,(a * 2)) for a in b if a]"),
+        ("f = lambda x: x + 1", "f = lambda x: _irq_k(3,0,(x + 1))"),
+        ("f = lambda: (lambda: 1)", "f = lambda: (_irq_k(1,0,(lambda: _irq_k(1,0,(1)))))"),
+    ],
+)
+def test_loops_and_expressions_with_no_statement_of_their_own_are_metered(
+    program: str, metered: str
+) -> None:
+    assert metered in _instrumented(program)
 
 
 # --- Line store ---
@@ -618,8 +736,8 @@ def test_counter_after_a_loop_on_micropython(tmp_path: Path) -> None:
 
 def test_file_id_goes_into_the_line_store() -> None:
     assert PREFIX.findall(_instrumented("x = 1\n\ny = 2\n", file_id=3)) == [
-        ("3", str(3 * LINE_BASE + 1)),
-        ("3", str(3 * LINE_BASE + 3)),
+        ("3", "", str(3 * LINE_BASE + 1)),
+        ("3", "", str(3 * LINE_BASE + 3)),
     ]
 
 
@@ -628,7 +746,7 @@ def test_a_module_reports_its_own_file_id(tmp_path: Path) -> None:
     folder = tmp_path / "two"
     folder.mkdir()
     (folder / "helper.py").write_text(_instrumented("def f():\n    return 5\n", file_id=2))
-    result = _run(folder, _instrumented("import helper\nv = helper.f()\n"), f"print({COUNTER})")
+    result = _run(folder, _instrumented("import helper\nv = helper.f()\n"), f"print({COUNTER}[:2])")
     # ops: import 1, then v = helper.f() 5 (line 2 of main), then return 5 (2 ops, helper line 2)
     assert result.stdout == f"[{1 + 5 + 2}, {2 * LINE_BASE + 2}]\n"
 
@@ -690,7 +808,7 @@ def test_a_256_kib_program_is_instrumented_whole() -> None:
     source = chunk * (256 * 1024 // len(chunk) + 1)
     assert len(source) >= 256 * 1024
     out = _instrumented(source)
-    assert PREFIX.sub("", out) == source
+    assert _stripped(out) == source
 
 
 def test_the_garbage_collector_is_left_as_it_was() -> None:

@@ -1,12 +1,18 @@
 """The world's future stays on the host: the simulated board gets it a window at a time.
 
-The board asks for the world's edges when its clock reaches the end of what it knows
-(`ask(upto)`), and the host answers with every edge from there to `upto + LOOKAHEAD`. The
-board asks with `upto` = now while the program runs, and with `upto` = the end of the wait
-while it sleeps or polls (a sleep commits it to that time: the program cannot act before then
-but through its handlers). So the program's VM never holds more than LOOKAHEAD_NS of the world
-past the later of its clock and the end of the wait it is in: at most 1 ms of the future, enough
-to deliver an edge at the exact pending check it falls before.
+The board asks for the world's edges (`ask(upto)`), and the host answers with every edge from
+where the last answer stopped (its horizon) to `upto + LOOKAHEAD_NS`. The board asks with
+`upto` = now while the program runs, and with `upto` = the end of the wait while it sleeps or
+polls (a sleep commits it to that time: the program cannot act before then but through its
+handlers). So the program's VM never holds more than LOOKAHEAD_NS of the world past the later
+of its clock and the end of the wait it was in when it asked: at most 10 ms of the future.
+
+It asks half a lookahead before its horizon and takes the answer when its clock gets there, so
+the host answers while the board runs on: a program that polls without sleeping does not wait
+for the host every few hundred passes. The bound is what a program that could read the board's
+memory (it cannot: irqlab.harden, DESIGN.md) might learn of what is to come: 10 ms, against the
+100 ms of a press or the few ms of a bounce train, and the 1 ms that would be enough to deliver
+an edge at the exact pending check.
 """
 
 from __future__ import annotations
@@ -16,7 +22,7 @@ import struct
 
 from irqlab.scenario import Compiled, Wave
 
-LOOKAHEAD_NS = 1_000_000
+LOOKAHEAD_NS = 10_000_000
 MAX_WINDOW = 2_048  # edges in one answer (18 KiB of the board's heap); a longer wait asks again
 
 

@@ -20,9 +20,14 @@ class Costs:
 
     op: one op of the program's own Python, as irqlab.instrument counts them (about one
         bytecode: a name, a constant, an operation, a call, a statement). Every statement
-        the program runs costs its ops, in handlers too.
+        the program runs costs its ops, in handlers too, and so does each item of a
+        comprehension and each call of a lambda.
     check: one VM pending check (the jump at a loop back-edge or a conditional branch), on
-        top of the ops of the test around it.
+        top of the ops of the test around it. Once something can interrupt the program (a
+        handler armed, a callback queued) the board counts each as it happens; before,
+        while it runs no code of its own between the program's statements, it counts them
+        from the program's text (irqlab.instrument.checks: the same jumps, but that an
+        `and`/`or` counts all its operands).
     call: one call into `machine` or `time` (Pin.value(), ticks_ms(), ...).
     irq: from a queued soft callback to the first line of its handler (dispatch and call).
     isr: one run of the GPIO ISR (interrupt entry and exit, ESP-IDF's GPIO ISR service,

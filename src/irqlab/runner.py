@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from irqlab import sandbox
-from irqlab.feed import MAX_WINDOW, Feed
+from irqlab.feed import LOOKAHEAD_NS, MAX_WINDOW, Feed
 from irqlab.port import BOARD_DIR as BOARD_DIR  # where the board's sources are
 from irqlab.port import HARNESS_NAME, board_dir, micropython_command, module_path
 from irqlab.profiles import profile
@@ -87,7 +87,7 @@ def run(
     graded = bool(sandbox.requested_mode()) if hardened is None else hardened
     limit = timeout_s if timeout_s is not None else 20.0 + scenario.seconds
     with tempfile.TemporaryDirectory(prefix="irqlab-") as tmp:
-        staged = stage(prog, Path(tmp), graded)
+        staged = stage(prog, Path(tmp), graded, profile(board).costs.op)
         if staged.forbidden:
             return _refused(staged.forbidden, scenario, compiled, board)
         nonce = secrets.token_hex(8)
@@ -95,6 +95,7 @@ def run(
         config = {
             "world_fd": world_r,
             "max_window": MAX_WINDOW,
+            "lookahead_ns": LOOKAHEAD_NS,
             "nonce": nonce,
             "folder": tmp,  # the staged copies
             "path": str(prog.folder),  # for what was not staged

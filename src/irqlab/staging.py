@@ -38,13 +38,14 @@ def _sources(prog: Program) -> list[Path]:
     return [prog.path, *others[:MAX_MODULES]]
 
 
-def stage(prog: Program, dest: Path, hardened: bool) -> Staged:
-    """Copy `prog`'s .py files into `dest`, instrumented; graded: refuse what `harden` finds,
-    and any file Python 3 cannot read (its costs, and what it does, could not be checked)."""
+def stage(prog: Program, dest: Path, hardened: bool, op_units: int = 1) -> Staged:
+    """Copy `prog`'s .py files into `dest`, instrumented (an op costs `op_units` of work);
+    graded: refuse what `harden` finds, and any file Python 3 cannot read (its costs, and what
+    it does, could not be checked)."""
     staged = Staged()
     for file_id, path in enumerate(_sources(prog)):
         source = path.read_text(encoding="utf-8", errors="replace")
-        measured = instrument(source, file_id)
+        measured = instrument(source, file_id, op_units)
         if measured is None and hardened:
             staged.forbidden.append(_unreadable(path.name, source))
         elif hardened:

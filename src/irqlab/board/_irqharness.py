@@ -25,6 +25,7 @@ def _install_sim(cfg, tracer):
         lambda: _stop_sim(tracer, _irqsim),
         lambda reason, what: _halt_sim(tracer, _irqsim, reason, what),
         _asker(tracer, cfg["world_fd"], cfg["max_window"]),
+        cfg["lookahead_ns"],
     )
     import _irqmachine
     import _irqmp
@@ -43,14 +44,18 @@ def _install_sim(cfg, tracer):
     tracer.heap_unlock = _irqmp.heap_unlock
     _irqtrace.guard_all(tracer, _irqmp)
     sys.modules["micropython"] = _irqtrace.public(_irqmp)
-    return _irqmachine, _irqtime, _irqsim.start
+    meter = _irqtrace.meter(_irqsim.counter, _irqsim.catch_up)
+    return _irqmachine, _irqtime, lambda: _irqsim.start(meter)
 
 
 def _asker(tracer, fd, max_window):
-    # The host holds the world (irqlab.feed): ask it for the edges up to `upto` ns
-    # (plus its lookahead); it answers on its own pipe, packed, at most max_window edges.
+    # The host holds the world (irqlab.feed): ask(upto) asks it for the edges up to `upto`
+    # ns (plus its lookahead), and returns at once; take() reads the answer, which comes
+    # on its own pipe, packed, at most max_window edges. The board asks ahead, before it
+    # needs the window, so that the host's answer is usually waiting when it does.
     # Each answer is read into the same two buffers (the board has spent the last window
-    # when it asks again): a storm's windows cost the heap nothing, and never fragment it.
+    # when it takes the next): a storm's windows cost the heap nothing, and never
+    # fragment it.
     import struct
     from array import array
 
@@ -66,14 +71,16 @@ def _asker(tracer, fd, max_window):
             raise SystemExit(3)  # the host went away
 
     def ask(upto):
-        tracer.emit("want", upto)
+        tracer.want(upto)
+
+    def take():
         read_into(head, 12)
         horizon, n = struct.unpack("<qI", head)
         read_into(memoryview(times)[:n], 8 * n)
         read_into(memoryview(codes)[:n], n)
         return horizon, times, memoryview(codes)[:n]
 
-    return ask
+    return ask, take
 
 
 def _install_asyncio(tracer):
@@ -174,6 +181,11 @@ def run_program(cfg, tracer):
     if tracer.hold is not None:
         pr = _irqtrace.guard(tracer, pr)
     g = {"__name__": "__main__", "__file__": main, "print": pr}
+    import builtins
+
+    for name in ("_irq_c", "_irq_k", "_irq_l"):  # the instrumented program's, found first here
+        if hasattr(builtins, name):
+            g[name] = getattr(builtins, name)
     run = exec
     try:
         with open(folder + "/" + main if folder else main) as f:

@@ -88,6 +88,11 @@ class Tracer:
         self.emit_at(self.clock(), kind, a, b, c, d, e)
 
     # --- called by the board (simulated or real) ---
+    def want(self, upto_ns):
+        # The sim asks the host for the world (irqlab.feed), from its own code: a record
+        # the host takes off the trace, written plainly, as it comes every few ms.
+        _write(self._pre + '[0,"want",%d]\n' % upto_ns)
+
     def edge(self, pin, level, t_us):
         self.emit_at(t_us, "edge", pin, level)
 
@@ -365,7 +370,75 @@ def traced_machine(base, tr):
     m.enable_irq = enable_irq
     if tr.hold is not None:
         guard_all(tr, m, (Pin, Timer, IRQ, base.Signal, base._IRQ) + extra)
+        _quiet_pins(tr, Pin, pins, base._fast())
     return m
+
+
+def _quiet_pins(tr, Pin, pins, board):
+    # The sim, while nothing can interrupt the program: Pin.value() and its kin without
+    # the guard (no tick runs to break in), until the board goes live and puts the
+    # guarded ones back. Same cost, same trace: this is the polling loop's hot path, so
+    # the board's side is inlined here.
+    counter, units, catch_up, levels, links, counters, board_write, on_live, state = board
+    guarded = [(k, Pin.__dict__[k]) for k in ("value", "__call__", "on", "off")]
+    live_value = guarded[0][1]
+    IN = Pin.IN
+
+    def value(self, x=_NO):
+        if counter[0] >= counter[3]:  # something is due once this call is charged
+            if not state[0]:  # live: a bound method taken before, the guarded path
+                return live_value(self, x)
+            counter[0] += units
+            catch_up()
+        else:
+            counter[0] += units
+        pid = self._id
+        if x is _NO:
+            return levels[pid]
+        level = 1 if x else 0
+        if level != self._written:  # a write that changes nothing is not news
+            self._written = level
+            tr.emit("write", pid, level)
+        p = pins[pid]
+        if pid in links or pid in counters:  # a jumper or a counter follows it
+            board_write(p, level)
+        else:
+            p.out = level
+            if p._mode is not None and p._mode != IN:
+                levels[pid] = level
+
+    def on(self):
+        value(self, 1)
+
+    def off(self):
+        value(self, 0)
+
+    for key, f in (("value", value), ("__call__", value), ("on", on), ("off", off)):
+        setattr(Pin, key, f)
+
+    def go_live():
+        for key, f in guarded:
+            setattr(Pin, key, f)
+
+    on_live.append(go_live)
+
+
+def meter(counter, catch_up):
+    # _irq_k(units, checks, value) and _irq_l for the instrumented program (irqlab.instrument): a
+    # metered expression's cost, and a look at the clock, with no branch (a branch would
+    # be a pending check the program does not have). A closure here, so the program
+    # reaching it finds this module's globals, not the simulator's.
+    def catch():
+        catch_up()
+
+    looks = (int, catch)  # int(): a builtin that does nothing much
+
+    def _irq_k(units, checks, value=None):
+        counter[0] += units + checks * counter[5]
+        looks[counter[0] >= counter[2]]()
+        return value
+
+    return _irq_k, looks
 
 
 def _pin_numbers(Pin, args, kwargs):

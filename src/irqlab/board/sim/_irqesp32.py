@@ -22,6 +22,7 @@ def _as_input(pid):
     p._mode = _irqmachine.Pin.IN
     p._pull = _irqmachine.Pin.PULL_UP
     _sim.pins[pid] = p
+    _sim.relevel(pid)
 
 
 def _int(x):
@@ -257,6 +258,8 @@ class PCNT:
             t = PCNT.IRQ_ZERO if trigger is _NO else _int(trigger)
             if t < PCNT.IRQ_THRESHOLD1 or t >= PCNT.IRQ_ZERO << 1:
                 raise ValueError("trigger")
+            if h is not None:
+                _sim.live()
             self._handler = h
             self._trigger = t if h is not None else 0
         return self._irq

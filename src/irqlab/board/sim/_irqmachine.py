@@ -12,6 +12,13 @@ def _charge():
     _sim.charge(_sim.C_CALL)
 
 
+def _fast():
+    # Pin.value's unguarded path while nothing can interrupt (_irqtrace._quiet_pins).
+    s = _sim
+    return (s.counter, s.CALL_UNITS, s.catch_up, s.levels, s.links, s.counters,
+            s.board_write, s.on_live, s.quiet_state)  # fmt: skip
+
+
 class _IRQ:
     # What pin.irq() returns on the port (ports/esp32/machine_pin.c machine_pin_irq_type):
     # trigger() reads the pin's interrupt type, trigger(new) sets it and returns the old
@@ -78,6 +85,7 @@ class Pin:
         if pull != -1:
             self._pull = pull
         _sim.pins[self._id] = self
+        _sim.relevel(self._id)
         if self.is_output():
             _sim.output_changed(self._id, self.out)
         return None
@@ -120,6 +128,7 @@ class Pin:
 
     def _write(self, level):
         self.out = level
+        _sim.relevel(self._id)
         if self.is_output():
             _sim.output_changed(self._id, level)
 
@@ -142,6 +151,8 @@ class Pin:
         if trigger in (4, 5) and wake is not _NO and wake is not None:
             _check_wake(self._id, wake)
             return self._irq  # a level trigger with wake sets up the wake, not an IRQ
+        if handler is not None:
+            _sim.live()
         self._handler = handler
         self._trigger = trigger if handler is not None else 0
         _sim.pins[self._id] = self
@@ -278,6 +289,7 @@ class Timer:
         self.due = _sim.now + self._period
         self._armed = True
         self._set = True
+        _sim.live()  # even with no callback: the port's ISR schedules None, which fails
         _sim.timers.append(self)
         _sim._plan()
 

@@ -2,11 +2,18 @@
 # scheduler queue. Runs inside the MicroPython unix port.
 #
 # Time never comes from the wall clock. It moves by sleeps, and by the cost model:
-# the ops of every statement the program runs (counted by stores the host put in
-# front of each statement: irqlab.instrument), a fixed cost per VM pending check
-# (measured by `tick`, a callback that keeps itself scheduled with the real
-# scheduler, so it runs once per pending check of the main thread) and per call
-# into `machine`/`time`. Same program, same world, same trace, on any machine.
+# the work of every statement the program runs (its ops and pending checks, counted
+# by stores the host put in front of each statement: irqlab.instrument) and a fixed
+# cost per call into `machine`/`time`. Same program, same world, same trace, on any
+# machine.
+#
+# Two regimes, one clock. While nothing can interrupt the program (no handler armed,
+# no callback queued) the board runs no code of its own between its statements: the
+# program's calls and the look at the clock at each loop's head (`catch_up`, when the
+# work count passes counter[2]) bring the world up to date. From the first handler
+# armed on, `tick`, a callback that keeps itself scheduled with the real scheduler,
+# runs at every pending check of the main thread, where the port would run a queued
+# callback. Both count the same work: a verdict does not depend on the regime.
 import builtins
 import time as _rtime
 
@@ -15,12 +22,27 @@ import micropython as _ump
 _sched = _ump.schedule
 
 now = 0  # virtual nanoseconds since the scenario started
-# The program's op counter and where it is: [ops, file_id * 1_000_000 + line],
-# written by the instrumented program (irqlab.instrument), read here. Only the
-# board reads it as time, and time never runs backwards: a counter that goes down
-# was changed by the program, and the run ends saying so.
-counter = [0, 0]
-ops_seen = 0
+NEVER = 1 << 60
+# The program's work counter, where it is, and when the board must look again:
+# [work, file_id * 1_000_000 + line, deadline], the first two written by the
+# instrumented program (irqlab.instrument), read here. Work is in nanoseconds at the
+# profile's reference clock. Only the board reads it as time, and time never runs
+# backwards: a counter that goes down was changed by the program, and the run ends
+# saying so.
+counter = [0, 0, NEVER, NEVER, 0, 0]
+# counter[3]: the same deadline less one call into the board (the fast paths check it
+# before they charge the call); -1 once live, which sends them to the guarded path.
+# counter[5]: what the program adds per pending check it counts from its own text:
+# the check's cost while quiet, 0 once live (the tick charges each as it comes).
+ops_seen = 0  # the work folded into `now` so far
+frac = 0  # and the remainder of that conversion, in 1/DEN ns
+NUM = 1  # work units to ns: ns = units * NUM / DEN (reference clock / CPU clock)
+DEN = 1
+CALL_UNITS = 0  # a call into the board, in work units
+quiet = True  # nothing can interrupt the program: no tick runs (see above)
+quiet_state = [True]  # the same, for the board's closures
+levels = [0] * 64  # pin id -> what Pin.value() reads now (level_of, kept up to date)
+on_live = []  # what to switch when the board goes live (the fast API paths)
 end = 0  # when the scenario ends
 next_due = 0  # the earliest of: next world edge, next timer event, the end
 # The modelled MICROPY_SCHEDULER queue: a ring of `depth` slots, preallocated so that
@@ -40,15 +62,21 @@ halted = False
 emergency_buf = 0  # micropython.alloc_emergency_exception_buf(size): size
 
 # The world comes from the host a window at a time (irqlab.feed): the edges up to
-# `horizon`, never more than LOOKAHEAD (1 ms) past the later of the clock and the
-# end of the wait the board is in. The rest of the future is not in this process.
+# `horizon`, never more than the lookahead (irqlab.feed.LOOKAHEAD_NS, 10 ms) past the
+# later of the clock and the end of the wait the board was in when it asked. The board
+# asks for the next window half a lookahead before this one is spent, and takes the
+# answer when it is: the host works meanwhile. The rest of the future is not in this
+# process.
 _wt = []  # the window's edge times, ns (array 'q')
 _wc = b""  # and pin * 2 + level
 _wn = 0
 _wi = 0
 horizon = 0
 waiting_until = 0  # the end of the sleep or poll under way (0: none)
-_ask = None  # ask(upto_ns) -> (horizon, times, codes): the host's answer
+_ask = None  # ask(upto_ns): ask the host for the edges up to upto_ns (+ its lookahead)
+_take = None  # take() -> (horizon, times, codes): its answer
+asked = False  # an answer is on its way
+ask_lead = 0  # how long before the horizon the board asks for the next window
 timers = []  # armed virtual timers (objects with .due, .fire())
 pins = {}  # pin id -> the machine.Pin object the program configured
 counters = {}  # pin id -> the pulse counter units (esp32.PCNT) watching it
@@ -67,18 +95,19 @@ C_OP = 0
 C_ISR = 0  # the CPU time of one run of the GPIO ISR
 C_ISR_ENTRY = 0  # from an edge to its ISR clearing the status bit
 freq = 0  # CPU frequency: costs are given at the profile's reference frequency
-quiet = 0  # the last part of a sleep, in ns, in which the port runs no callbacks
+quiet_ns = 0  # the last part of a sleep, in ns, in which the port runs no callbacks
 uart_free = 0  # when the UART's TX FIFO will have sent its last byte
 BYTE_NS = 0
 FIFO = 0
 
 
-def configure(cfg, trace, stop, halt_with, ask):
-    global end, depth, profile, cost, tracer, _stop, _halt, _ask, quiet, BYTE_NS, FIFO
+def configure(cfg, trace, stop, halt_with, asker, lookahead_ns):
+    global end, depth, profile, cost, tracer, _stop, _halt, _ask, _take, ask_lead
+    global quiet_ns, BYTE_NS, FIFO
     profile = cfg["profile"]
     cost = profile["cost_ns"]
     set_freq(profile["freq"])
-    quiet = profile["sleep_quiet_ns"]
+    quiet_ns = profile["sleep_quiet_ns"]
     BYTE_NS = profile["uart_byte_ns"]
     FIFO = profile["uart_fifo"]
     depth = profile["depth"]
@@ -89,38 +118,107 @@ def configure(cfg, trace, stop, halt_with, ask):
     end = cfg["duration_us"] * 1000
     for k, v in world["idle"].items():
         drive[int(k)] = v
+    for pid in profile["pins"]:
+        relevel(pid)
     for src, dst in world["links"]:
         links.setdefault(src, []).append(dst)
     tracer = trace
     _stop = stop
     _halt = halt_with
-    _ask = ask
+    _ask, _take = asker
+    ask_lead = lookahead_ns // 2
     _plan()
 
 
 def set_freq(hz):
-    global freq, C_CHECK, C_CALL, C_IRQ, C_OP, C_ISR, C_ISR_ENTRY
-    sync()  # the ops so far ran at the old clock
+    global freq, C_CHECK, C_CALL, C_IRQ, C_OP, C_ISR, C_ISR_ENTRY, NUM, DEN, CALL_UNITS
+    sync()  # the work so far ran at the old clock
     freq = hz
     ref = profile["ref_hz"]
+    g = _gcd(ref, hz)
+    NUM, DEN = ref // g, hz // g
+    CALL_UNITS = cost["call"]
+    if quiet:
+        counter[5] = cost["check"]
     C_CHECK = cost["check"] * ref // hz
     C_CALL = cost["call"] * ref // hz
     C_IRQ = cost["irq"] * ref // hz
     C_OP = cost["op"] * ref // hz
     C_ISR = cost["isr"] * ref // hz
     C_ISR_ENTRY = cost["isr_entry"] * ref // hz
+    if quiet:
+        _look_at(next_due)
 
 
-def start():
+def _gcd(a, b):
+    while b:
+        a, b = b, a % b
+    return a
+
+
+def start(meter=None):
+    # The program finds its counter and the board's meter and looks as builtins
+    # (irqlab.instrument). With no meter the program is not instrumented (a board's, on
+    # the virtual board): the tick runs from the start and charges each pending check.
     builtins._irq_c = counter
-    _arm()
+    builtins._irq_k, builtins._irq_l = meter or (None, None)
+    _plan()
+    if meter is None:
+        live()
+
+
+def live():
+    # Something can interrupt the program from now on: the tick runs at its pending
+    # checks, and the fast paths give way to the guarded ones. For the rest of the run.
+    global quiet
+    if quiet:
+        sync()
+        quiet = False
+        quiet_state[0] = False
+        counter[2] = NEVER
+        counter[3] = -1
+        counter[5] = 0
+        for switch in on_live:
+            switch()
+        _arm()
+
+
+def _look_at(t):
+    # Quiet: the work count at which the clock reaches t (at most a second ahead, so the
+    # numbers stay small ints), where the program's loops and fast calls look again.
+    d = t - now
+    if d > 1_000_000_000:
+        d = 1_000_000_000
+    units = (d * DEN - frac + NUM - 1) // NUM
+    counter[2] = ops_seen + (units if units > 0 else 0)
+    counter[3] = counter[2] - CALL_UNITS
+
+
+def catch_up():
+    # Quiet: the program's loop or call found the deadline passed.
+    hold()
+    sync()
+    if now >= next_due:
+        _deliver()
+    release()
+
+
+def board_write(pin, level):
+    # Quiet: a write that a jumper or a counter follows, past its charge (_irqtrace).
+    hold()
+    pin._write(level)
+    release()
+
+
+def relevel(pid):
+    levels[pid] = level_of(pid)
 
 
 # The tick is scheduled only while the program's own code runs. In the board's code
 # (busy) or in a callback, the first pending check finds it there and it does not
 # schedule itself again; release() schedules it when the program's code resumes.
 # Otherwise the board's own branches would each run it, for nothing.
-armed = False
+armed = True  # quiet: no tick until live() arms it
 
 
 def _arm():
@@ -137,13 +235,15 @@ _rearm = (_arm, _armed)  # indexed by a bool, not branched on: see release()
 
 
 def sync():
-    # Fold the ops the program ran since the last look into the clock.
-    global now, ops_seen
+    # Fold the work the program did since the last look into the clock.
+    global now, ops_seen, frac
     c = counter[0]
     if c != ops_seen:
         if c < ops_seen:
             tampered("the program changed the simulator's clock")
-        now += (c - ops_seen) * C_OP
+        x = (c - ops_seen) * NUM + frac
+        now += x // DEN
+        frac = x % DEN
         ops_seen = c
 
 
@@ -164,18 +264,16 @@ def where():
 
 
 def tick(_):
-    # One VM pending check of the main thread. Inside a callback the real scheduler is
-    # locked, so no tick runs there: a callback's cost is its ops (and its calls).
-    global now, ops_seen, armed
-    if busy or in_cb or halted:
+    # One VM pending check of the main thread (live). Inside a callback the real
+    # scheduler is locked, so no tick runs there: a callback's cost is its work.
+    global armed, now
+    if busy or in_cb or halted or quiet:
         armed = False
         return
     _sched(tick, None)
-    c = counter[0]  # sync(), inlined: this runs at every pending check of the program
-    if c < ops_seen:
-        tampered("the program changed the simulator's clock")
-    now += C_CHECK + (c - ops_seen) * C_OP
-    ops_seen = c
+    now += C_CHECK
+    if counter[0] != ops_seen:
+        sync()
     if now >= next_due:
         _deliver()
     if q_len:
@@ -205,8 +303,11 @@ def release():
     # No branch may follow the decrement: it would be a pending check of the program.
     # So the tick is scheduled again by indexing, not by an `if`.
     global busy
-    if busy == 1 and heap_real != heap_depth:
-        _lock_real()
+    if busy == 1:
+        if quiet:
+            _look_at(next_due)
+        if heap_real != heap_depth:
+            _lock_real()
     busy -= 1
     _rearm[armed | (busy != 0) | (in_cb != 0)]()
 
@@ -269,14 +370,28 @@ def _plan():
             nd = t.due
     if iwdt_due and iwdt_due < nd:
         nd = iwdt_due
+    if not asked and horizon <= end and horizon - ask_lead < nd:
+        nd = horizon - ask_lead
     next_due = nd
+    if quiet:
+        _look_at(nd)
+
+
+def _ask_ahead():
+    # Ask for the window after this one: the edges from the horizon to the later of the
+    # clock and the end of the wait under way, plus the lookahead.
+    global asked
+    _ask(waiting_until if waiting_until > now else now)
+    asked = True
 
 
 def _fetch():
-    # The window is spent and the clock has reached its horizon: ask for the next.
-    global _wt, _wc, _wn, _wi, horizon
-    upto = waiting_until if waiting_until > now else now
-    horizon, _wt, _wc = _ask(upto)
+    # The window is spent and the clock has reached its horizon: take the next.
+    global _wt, _wc, _wn, _wi, horizon, asked
+    if not asked:
+        _ask_ahead()
+    horizon, _wt, _wc = _take()
+    asked = False
     _wn = len(_wc)
     _wi = 0
 
@@ -286,9 +401,12 @@ def _deliver():
     # The ISRs are C on the board: they work even when the program locked the heap.
     global _wi
     hold()
+    if not asked and horizon <= end and now >= horizon - ask_lead:
+        _ask_ahead()
     while True:
         if _wi >= _wn and horizon <= now and horizon <= end:
-            _fetch()
+            _fetch()  # an answer asked ahead may stop short of the clock: ask again
+            continue
         t_edge = _wt[_wi] if _wi < _wn else end + 1
         timer = None
         for t in timers:
@@ -350,6 +468,7 @@ def set_input(pid, level, t_ns=None):
     after = level_of(pid)
     if after == before:
         return
+    levels[pid] = after
     t = now if t_ns is None else t_ns
     tracer.edge(pid, after, t // 1000)
     for c in counters.get(pid, ()):  # hardware counters: no ISR, no CPU time
@@ -443,6 +562,7 @@ def schedule(func, arg):
 
 def _push(func, arg):
     global q_len, high_water
+    live()
     i = (q_head + q_len) % depth
     q_func[i] = func
     q_arg[i] = arg
@@ -558,7 +678,7 @@ def sleep_ns(ns, callbacks=True):
         if now >= next_due:  # what is due, the scenario's end included, comes first
             _deliver()
             continue
-        if callbacks and q_len and not in_cb and now + quiet < target:
+        if callbacks and q_len and not in_cb and now + quiet_ns < target:
             _run_one()
             sync()
             continue

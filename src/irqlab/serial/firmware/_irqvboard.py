@@ -41,7 +41,7 @@ def _no_world(end):
     # The virtual board's world is its jumpers alone: no edge ever comes from outside.
     from array import array
 
-    return lambda upto: (end + 1, array("q"), b"")
+    return (lambda upto: None), (lambda: (end + 1, array("q"), b""))
 
 
 def _guard(sim, f):
@@ -137,7 +137,7 @@ class _Clock:
     def restart(self):
         if self.stopped:
             self.stopped = False
-            self.sim.start()
+            self.sim._arm()
 
 
 class _CtrlC:
@@ -188,7 +188,8 @@ def boot(path):
         cfg = json.load(f)
     import _irqsim
 
-    _irqsim.configure(cfg, _Port(), _never_ends, _halted, _no_world(cfg["duration_us"] * 1000))
+    world = _no_world(cfg["duration_us"] * 1000)
+    _irqsim.configure(cfg, _Port(), _never_ends, _halted, world, 0)
     import _irqmachine
     import _irqmp
     import _irqselect
