@@ -39,6 +39,8 @@ frac = 0  # and the remainder of that conversion, in 1/DEN ns
 NUM = 1  # work units to ns: ns = units * NUM / DEN (reference clock / CPU clock)
 DEN = 1
 CALL_UNITS = 0  # a call into the board, in work units
+CHECK_UNITS = 0  # a pending check, in work units (what the tick adds)
+due_units = NEVER  # the work count at which the clock reaches next_due
 quiet = True  # nothing can interrupt the program: no tick runs (see above)
 quiet_state = [True]  # the same, for the board's closures
 levels = [0] * 64  # pin id -> what Pin.value() reads now (level_of, kept up to date)
@@ -88,7 +90,6 @@ tracer = None
 _stop = None  # called when the scenario ends; never returns
 _halt = None  # halt(reason, what): the run ends now, saying why; never returns
 
-C_CHECK = 0
 C_CALL = 0
 C_IRQ = 0
 C_OP = 0
@@ -131,23 +132,22 @@ def configure(cfg, trace, stop, halt_with, asker, lookahead_ns):
 
 
 def set_freq(hz):
-    global freq, C_CHECK, C_CALL, C_IRQ, C_OP, C_ISR, C_ISR_ENTRY, NUM, DEN, CALL_UNITS
+    global freq, C_CALL, C_IRQ, C_OP, C_ISR, C_ISR_ENTRY, NUM, DEN, CALL_UNITS, CHECK_UNITS
     sync()  # the work so far ran at the old clock
     freq = hz
     ref = profile["ref_hz"]
     g = _gcd(ref, hz)
     NUM, DEN = ref // g, hz // g
     CALL_UNITS = cost["call"]
+    CHECK_UNITS = cost["check"]
     if quiet:
-        counter[5] = cost["check"]
-    C_CHECK = cost["check"] * ref // hz
+        counter[5] = CHECK_UNITS
     C_CALL = cost["call"] * ref // hz
     C_IRQ = cost["irq"] * ref // hz
     C_OP = cost["op"] * ref // hz
     C_ISR = cost["isr"] * ref // hz
     C_ISR_ENTRY = cost["isr_entry"] * ref // hz
-    if quiet:
-        _look_at(next_due)
+    _look_at(next_due)
 
 
 def _gcd(a, b):
@@ -184,14 +184,18 @@ def live():
 
 
 def _look_at(t):
-    # Quiet: the work count at which the clock reaches t (at most a second ahead, so the
-    # numbers stay small ints), where the program's loops and fast calls look again.
+    # The work count at which the clock reaches t (at most a second ahead, so the numbers
+    # stay small ints): where the tick looks again, or while quiet, the program's loops
+    # and its fast calls.
+    global due_units
     d = t - now
     if d > 1_000_000_000:
         d = 1_000_000_000
     units = (d * DEN - frac + NUM - 1) // NUM
-    counter[2] = ops_seen + (units if units > 0 else 0)
-    counter[3] = counter[2] - CALL_UNITS
+    due_units = ops_seen + (units if units > 0 else 0)
+    if quiet:
+        counter[2] = due_units
+        counter[3] = due_units - CALL_UNITS
 
 
 def catch_up():
@@ -266,18 +270,24 @@ def where():
 def tick(_):
     # One VM pending check of the main thread (live). Inside a callback the real
     # scheduler is locked, so no tick runs there: a callback's cost is its work.
-    global armed, now
+    # It runs at every pending check, so it only counts, until something is due.
+    global armed
     if busy or in_cb or halted or quiet:
         armed = False
         return
     _sched(tick, None)
-    now += C_CHECK
-    if counter[0] != ops_seen:
-        sync()
+    counter[0] += CHECK_UNITS
+    if counter[0] >= due_units or q_len:
+        _tick_due()
+
+
+def _tick_due():
+    sync()
     if now >= next_due:
         _deliver()
     if q_len:
         _run_one()
+    _look_at(next_due)
 
 
 def tampered(what):
@@ -304,8 +314,7 @@ def release():
     # So the tick is scheduled again by indexing, not by an `if`.
     global busy
     if busy == 1:
-        if quiet:
-            _look_at(next_due)
+        _look_at(next_due)
         if heap_real != heap_depth:
             _lock_real()
     busy -= 1
@@ -373,8 +382,7 @@ def _plan():
     if not asked and horizon <= end and horizon - ask_lead < nd:
         nd = horizon - ask_lead
     next_due = nd
-    if quiet:
-        _look_at(nd)
+    _look_at(nd)
 
 
 def _ask_ahead():
