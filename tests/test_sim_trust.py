@@ -154,7 +154,7 @@ def test_what_gets_past_the_check_finds_nothing_at_run_time(
     ]
 
 
-def test_the_board_never_holds_more_than_a_millisecond_of_the_future() -> None:
+def test_the_host_never_answers_more_than_its_lookahead_past_what_was_asked() -> None:
     world = (
         Button(pin=5, bounce=Bounce()),
         SquareWave(pin=17, hz=20_000, start=0.2, stop=0.3),

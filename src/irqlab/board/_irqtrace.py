@@ -378,34 +378,12 @@ def _quiet_pins(tr, Pin, pins, board):
     # The sim, while nothing can interrupt the program: Pin.value() and its kin without
     # the guard (no tick runs to break in), until the board goes live and puts the
     # guarded ones back. Same cost, same trace: this is the polling loop's hot path, so
-    # the board's side is inlined here.
-    counter, units, catch_up, levels, links, counters, board_write, on_live, state = board
+    # the board's side is inlined, in machine code where the port can emit it
+    # (_irqnative, the same function), else here.
+    on_live, native = board[-2:]
     guarded = [(k, Pin.__dict__[k]) for k in ("value", "__call__", "on", "off")]
-    live_value = guarded[0][1]
-    IN = Pin.IN
-
-    def value(self, x=_NO):
-        if counter[0] >= counter[3]:  # something is due once this call is charged
-            if not state[0]:  # live: a bound method taken before, the guarded path
-                return live_value(self, x)
-            counter[0] += units
-            catch_up()
-        else:
-            counter[0] += units
-        pid = self._id
-        if x is _NO:
-            return levels[pid]
-        level = 1 if x else 0
-        if level != self._written:  # a write that changes nothing is not news
-            self._written = level
-            tr.emit("write", pid, level)
-        p = pins[pid]
-        if pid in links or pid in counters:  # a jumper or a counter follows it
-            board_write(p, level)
-        else:
-            p.out = level
-            if p._mode is not None and p._mode != IN:
-                levels[pid] = level
+    make = native if native is not None else quiet_value
+    value = make(tr, pins, board[:-2], guarded[0][1], Pin.IN, _NO)
 
     def on(self):
         value(self, 1)
@@ -421,6 +399,37 @@ def _quiet_pins(tr, Pin, pins, board):
             setattr(Pin, key, f)
 
     on_live.append(go_live)
+
+
+def quiet_value(tr, pins, board, live_value, IN, NO):
+    # Pin.value() on the quiet sim (_quiet_pins); _irqnative has the same in machine code.
+    counter, units, catch_up, levels, links, counters, board_write, state = board
+
+    def value(self, x=NO):
+        if counter[0] >= counter[3]:  # something is due once this call is charged
+            if not state[0]:  # live: a bound method taken before, the guarded path
+                return live_value(self, x)
+            counter[0] += units
+            catch_up()
+        else:
+            counter[0] += units
+        pid = self._id
+        if x is NO:
+            return levels[pid]
+        level = 1 if x else 0
+        if level != self._written:  # a write that changes nothing is not news
+            self._written = level
+            tr.emit("write", pid, level)
+        p = pins[pid]
+        if pid in links or pid in counters:  # a jumper or a counter follows it
+            board_write(p, level)
+        else:
+            p.out = level
+            if p._mode is not None and p._mode != IN:
+                levels[pid] = level
+        return None
+
+    return value
 
 
 def meter(counter, catch_up):
