@@ -52,21 +52,21 @@ class _IRQ:
         self._unit = unit
 
     def flags(self):
-        _sim.charge(_sim.C_CALL)
+        _sim.call()
         u = self._unit
         f = u._flags
         u._flags = 0
         return f
 
     def trigger(self, new=_NO):
-        _sim.charge(_sim.C_CALL)
+        _sim.call()
         old = self._unit._trigger
         if new is not _NO:
             self._unit._trigger = _int(new)
         return old
 
     def __call__(self):
-        _sim.charge(_sim.C_CALL)
+        _sim.call()
         u = self._unit
         if u._handler is not None:
             _sim.enqueue(u._handler, u, u)
@@ -115,14 +115,14 @@ class PCNT:
     def __init__(self, *args, **kwargs):
         # The positional arguments after the id are ignored (esp32_pcnt_make_new passes
         # none of them on).
-        _sim.charge(_sim.C_CALL)
+        _sim.call()
         self._init(kwargs)
 
     def __repr__(self):
         return "PCNT(%d)" % self._unit
 
     def init(self, *args, **kwargs):
-        _sim.charge(_sim.C_CALL)
+        _sim.call()
         if args:
             raise TypeError("extra positional arguments given")
         self._init(kwargs)
@@ -216,23 +216,23 @@ class PCNT:
         self._stop_timer()
 
     def deinit(self):
-        _sim.charge(_sim.C_CALL)
+        _sim.call()
         self._reset()
 
     def start(self):
-        _sim.charge(_sim.C_CALL)
+        _sim.call()
         self._settle(_sim.now)
         self._running = True
 
     def stop(self):
-        _sim.charge(_sim.C_CALL)
+        _sim.call()
         self._settle(_sim.now)
         self._running = False
 
     def value(self, value=_NO):
         # esp32_pcnt_value: read; events already flagged run their handler first, here
         # and now, until none is left; value(0) then clears the count.
-        _sim.charge(_sim.C_CALL)
+        _sim.call()
         if value is not _NO and _int(value) != 0:
             raise ValueError("value")
         self._settle(_sim.now)
@@ -250,7 +250,7 @@ class PCNT:
     def irq(self, handler=_NO, trigger=_NO):
         # esp32_pcnt_irq: irq(handler=None, trigger=PCNT.IRQ_ZERO); with no argument it
         # only returns the IRQ object.
-        _sim.charge(_sim.C_CALL)
+        _sim.call()
         if self._irq is None:
             self._irq = _IRQ(self)
         if handler is not _NO or trigger is not _NO:
@@ -348,6 +348,7 @@ class PCNT:
             _sim.fire(self, self._handler, self)
             return
         _sim.now += _sim.C_ISR
+        _sim.stale = True
         self._flags |= events
         _sim.enqueue(self._handler, self, self)
 

@@ -9,7 +9,7 @@ _C = _P["pin"]
 
 
 def _charge():
-    _sim.charge(_sim.C_CALL)
+    _sim.call()
 
 
 def _fast():
@@ -109,7 +109,7 @@ class Pin:
         return None
 
     def value(self, x=_NO):
-        _sim.charge(_sim.C_CALL)
+        _sim.call()
         if x is _NO:
             if self._mode is not None and self._mode != Pin.IN:
                 return self.out
@@ -376,7 +376,7 @@ def idle():
 def lightsleep(ms=None):
     # esp_light_sleep_start(): no callback runs while the chip sleeps
     # (ports/esp32/modmachine.c machine_sleep_helper); they run after the wake.
-    _sim.charge(_sim.C_CALL)
+    _sim.call()
     if ms is not None:
         _sim.sleep_ns(ms * 1_000_000, False)
 

@@ -41,6 +41,7 @@ DEN = 1
 CALL_UNITS = 0  # a call into the board, in work units
 CHECK_UNITS = 0  # a pending check, in work units (what the tick adds)
 due_units = NEVER  # the work count at which the clock reaches next_due
+stale = False  # the clock moved but by work since due_units was worked out
 quiet = True  # nothing can interrupt the program: no tick runs (see above)
 quiet_state = [True]  # the same, for the board's closures
 levels = [0] * 64  # pin id -> what Pin.value() reads now (level_of, kept up to date)
@@ -187,7 +188,8 @@ def _look_at(t):
     # The work count at which the clock reaches t (at most a second ahead, so the numbers
     # stay small ints): where the tick looks again, or while quiet, the program's loops
     # and its fast calls.
-    global due_units
+    global due_units, stale
+    stale = False
     d = t - now
     if d > 1_000_000_000:
         d = 1_000_000_000
@@ -314,7 +316,8 @@ def release():
     # So the tick is scheduled again by indexing, not by an `if`.
     global busy
     if busy == 1:
-        _look_at(next_due)
+        if stale:
+            _look_at(next_due)
         if heap_real != heap_depth:
             _lock_real()
     busy -= 1
@@ -359,11 +362,26 @@ def _unlock_real():
 
 
 def charge(ns):
-    # The cost of a call into the board's API, or time passing inside it (after the
-    # program's ops since the last look).
-    global now
+    # Time passing inside the board's code (after the program's work since the last look).
+    global now, stale
     sync()
     now += ns
+    stale = True
+    if now >= next_due:
+        _deliver()
+
+
+def call():
+    # The cost of a call into the board's API. It moves the deadline in work units by
+    # as much, so that it stays good (the program's counter is the program's: the board
+    # never writes it, lest it write back a stale count around a tick).
+    global now, due_units
+    sync()
+    now += C_CALL
+    due_units -= CALL_UNITS
+    if quiet:
+        counter[2] = due_units
+        counter[3] = due_units - CALL_UNITS
     if now >= next_due:
         _deliver()
 
@@ -503,7 +521,7 @@ isr_at = {}  # pin id -> when its pending ISR runs (ns)
 
 
 def gpio_isr(pin, t_ns):
-    global now
+    global now, stale
     if masked:
         fire(pin, pin._handler, pin)  # latched, runs (and costs) on the unmask
         return
@@ -511,6 +529,7 @@ def gpio_isr(pin, t_ns):
         return  # merged: the status bit was still set
     isr_at[pin._id] = t_ns + C_ISR_ENTRY
     now += C_ISR
+    stale = True
     enqueue(pin._handler, pin, pin)
 
 
@@ -522,7 +541,7 @@ storming = None  # the pin whose level storm is under way
 
 
 def level_storm(pin):
-    global now, storming, iwdt_due
+    global now, storming, iwdt_due, stale
     if masked:
         fire(pin, pin._handler, pin)  # pending: it storms on the unmask if the level holds
         return
@@ -535,6 +554,7 @@ def level_storm(pin):
         if pin._trigger - 4 != want or level_of(pin._id) != want:
             break
         now += C_ISR
+        stale = True
         enqueue(pin._handler, pin, pin)
         if limit and now >= limit:
             iwdt_due = limit
@@ -648,7 +668,7 @@ def mask():
 def unmask(state):
     # ESP32: portEXIT_CRITICAL leaves one level, whatever `state` is; ESP8266: wsr ps
     # restores the level `state` holds. What latched while masked fires on the unmask.
-    global masked, iwdt_due, now
+    global masked, iwdt_due, now, stale
     if profile["mask"] == "count":
         masked = masked - 1 if masked > 0 else 0
     else:
@@ -658,6 +678,7 @@ def unmask(state):
     iwdt_due = 0
     while latched:
         now += C_ISR  # the interrupt that waited runs now
+        stale = True
         latched.pop(0).refire()
 
 
@@ -677,7 +698,7 @@ def sleep_ns(ns, callbacks=True):
     # time.sleep*: pending callbacks run while waiting, one at a time, first in first
     # out, as the port's delay loop does, except in its last `quiet` ns; inside a
     # callback they stay queued. A light sleep runs none: they wait for the wake.
-    global now, waiting_until
+    global now, waiting_until, stale
     sync()
     target = now + ns
     outer = waiting_until
@@ -693,6 +714,7 @@ def sleep_ns(ns, callbacks=True):
         if now >= target:
             break
         now = next_due if next_due < target else target
+        stale = True
     waiting_until = outer
 
 
@@ -700,7 +722,7 @@ def spin_ns(ns, ready):
     # A C loop that polls until ready() (machine.time_pulse_us): time passes and the
     # world's edges come (their ISRs run), but no callback runs: there is no pending
     # check in C. True when ready, False after `ns`.
-    global now
+    global now, stale
     sync()
     target = now + ns
     while not halted:
@@ -712,6 +734,7 @@ def spin_ns(ns, ready):
         if now >= target:
             return False
         now = next_due if next_due < target else target
+        stale = True
     return False
 
 
@@ -719,7 +742,7 @@ def wait_ns(ns, ready):
     # select.poll's wait: each pass runs one pending callback, then asks ready();
     # True as soon as it says so, False once `ns` have passed (ns < 0: no limit, so
     # until the scenario ends). Only a callback or the world can make it ready.
-    global now, waiting_until
+    global now, waiting_until, stale
     sync()
     target = end + 1 if ns < 0 else now + ns
     outer = waiting_until
@@ -741,6 +764,7 @@ def wait_ns(ns, ready):
         if q_len and not in_cb or now >= next_due:
             continue
         now = next_due if next_due < target else target
+        stale = True
     waiting_until = outer
     return found
 

@@ -19,17 +19,17 @@ def _configure(ticks_ms_start):
 
 
 def ticks_ms():
-    _sim.charge(_sim.C_CALL)
+    _sim.call()
     return (_ms0 + _sim.now // 1_000_000) & _MASK
 
 
 def ticks_us():
-    _sim.charge(_sim.C_CALL)
+    _sim.call()
     return (_us0 + _sim.now // 1000) & _MASK
 
 
 def ticks_cpu():
-    _sim.charge(_sim.C_CALL)
+    _sim.call()
     return (_sim.now * 240 // 1000) & _MASK
 
 
@@ -44,7 +44,7 @@ def ticks_diff(end, start):
 
 
 def sleep_ms(ms):
-    _sim.charge(_sim.C_CALL)
+    _sim.call()
     if ms > 0:
         _sim.sleep_ns(int(ms) * 1_000_000)
     else:
@@ -52,14 +52,14 @@ def sleep_ms(ms):
 
 
 def sleep_us(us):
-    _sim.charge(_sim.C_CALL)
+    _sim.call()
     if us > 0:
         _sim.sleep_ns(int(us) * 1000)
 
 
 def sleep(seconds):
     # The port sleeps whole milliseconds: sleep(0.0005) does not wait.
-    _sim.charge(_sim.C_CALL)
+    _sim.call()
     ms = int(1000 * seconds)
     if ms > 0:
         _sim.sleep_ns(ms * 1_000_000)
