@@ -24,7 +24,7 @@ needs_micropython = pytest.mark.skipif(
 # A statement's prefix: its ops, its pending checks at the board's weight, its line, and at a
 # loop's head the look at the board's clock. Groups: ops, checks (when more than one), line.
 PREFIX = re.compile(
-    r"_irq_c\[0\]\+=(\d+)(?:\+(?:(\d+)\*)?_irq_c\[5\])?;_irq_c\[1\]=(\d+);"
+    r"_irq_c\[0\]\+=(\d+)(?:\+(?:(\d+)\*)?_irq_c\[4\])?;_irq_c\[1\]=(\d+);"
     r"(?:_irq_l\[_irq_c\[0\]>=_irq_c\[2\]\]\(\);)?"
 )
 LOOK = "_irq_l[_irq_c[0]>=_irq_c[2]]();"
@@ -250,7 +250,7 @@ def _instrumented(source: str, file_id: int = 0) -> str:
 # What the board provides, as plainly as it can be: the counter (pending checks weigh nothing,
 # the deadline never comes), the look (two builtins that do nothing) and the meter.
 BOARD = f"""\
-builtins.{COUNTER} = [0, 0, 1 << 60, 1 << 60, 0, 0]
+builtins.{COUNTER} = [0, 0, 1 << 60, 1 << 60, 0]
 builtins.{LOOKS} = (int, int)
 def {METER}(units, checks, value=None):
     {COUNTER}[0] += units
@@ -521,7 +521,7 @@ def test_future_import_stays_first_and_docstrings_stay_docstrings() -> None:
     program += "    return 1\nclass C:\n    'C doc.'\n    x = 1\n"
     out = _instrumented(program)
     assert out.splitlines()[:2] == program.splitlines()[:2]
-    counter = [0, 0, 1 << 60, 1 << 60, 0, 0]
+    counter = [0, 0, 1 << 60, 1 << 60, 0]
     namespace: dict[str, object] = {COUNTER: counter, LOOKS: (int, int)}
     exec(compile(out, "prog.py", "exec", dont_inherit=True), namespace)  # no SyntaxError
     assert namespace["__doc__"] == "Module doc."

@@ -2,17 +2,19 @@
 
 On the same line, directly before each simple statement, `instrument` inserts
 
-    _irq_c[0]+=K;_irq_c[1]=L;<original statement>
+    _irq_c[0]+=K;_irq_c[1]=L;<original statement>     (K+J*_irq_c[4] when it has J checks)
 
 where `_irq_c` is a list the board provides (in the main program's globals, and in `builtins` for
 its other modules). `_irq_c[0]` counts the program's work in the board's cost units (nanoseconds
-at the profile's reference clock: `Weights`); `_irq_c[1]` is `file_id * LINE_BASE + lineno`. This
+at the profile's reference clock); `_irq_c[1]` is `file_id * LINE_BASE + lineno`. This
 prefix, like everything inserted here, has no jump, so MicroPython gets no extra chance to run
 scheduled callbacks: the program has the pending checks it had. It stores small ints into an
 existing list, so it allocates nothing (it works with the heap locked); it binds no name. Every
 statement stays on its line, so tracebacks name the same lines.
 
-Cost rule: K = ops * weights.op + checks * weights.check, where
+Cost rule: K = ops * op_units (what an op costs on the board), and each pending check the text
+makes costs `_irq_c[4]` (what a check costs while the board runs no code of its own; 0 once it
+counts each check as it comes), where
 
 - ops (`ops`): the number of nodes in a statement or expression that do work, that is every
   `ast.expr` and `ast.stmt` node, walking through wrappers (`arguments`, `arg`, `keyword`,
@@ -73,7 +75,7 @@ DEADLINE = 2  # _irq_c[DEADLINE]: the work count at which the board must look ag
 LOOK = f"{LOOKS}[{COUNTER}[0]>={COUNTER}[{DEADLINE}]]();"
 
 
-CHECK_WEIGHT = 5  # _irq_c[5]: what a pending check counted here costs (0 while the board ticks)
+CHECK_WEIGHT = 4  # _irq_c[4]: what a pending check counted here costs (0 while the board ticks)
 
 
 _TRY_STAR: tuple[type[ast.stmt], ...] = (ast.TryStar,) if hasattr(ast, "TryStar") else ()

@@ -457,7 +457,7 @@ def meter(counter, catch_up):
     looks = (int, catch)  # int(): a builtin that does nothing much
 
     def _irq_k(units, checks, value=None):
-        counter[0] += units + checks * counter[5]
+        counter[0] += units + checks * counter[4]
         looks[counter[0] >= counter[2]]()
         return value
 

@@ -29,10 +29,10 @@ NEVER = 1 << 60
 # profile's reference clock. Only the board reads it as time, and time never runs
 # backwards: a counter that goes down was changed by the program, and the run ends
 # saying so.
-counter = [0, 0, NEVER, NEVER, 0, 0]
+counter = [0, 0, NEVER, NEVER, 0]
 # counter[3]: the same deadline less one call into the board (the fast paths check it
 # before they charge the call); -1 once live, which sends them to the guarded path.
-# counter[5]: what the program adds per pending check it counts from its own text:
+# counter[4]: what the program adds per pending check it counts from its own text:
 # the check's cost while quiet, 0 once live (the tick charges each as it comes).
 ops_seen = 0  # the work folded into `now` so far
 frac = 0  # and the remainder of that conversion, in 1/DEN ns
@@ -142,7 +142,7 @@ def set_freq(hz):
     CALL_UNITS = cost["call"]
     CHECK_UNITS = cost["check"]
     if quiet:
-        counter[5] = CHECK_UNITS
+        counter[4] = CHECK_UNITS
     C_CALL = cost["call"] * ref // hz
     C_IRQ = cost["irq"] * ref // hz
     C_OP = cost["op"] * ref // hz
@@ -178,7 +178,7 @@ def live():
         quiet_state[0] = False
         counter[2] = NEVER
         counter[3] = -1
-        counter[5] = 0
+        counter[4] = 0
         for switch in on_live:
             switch()
         _arm()
