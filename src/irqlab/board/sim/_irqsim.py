@@ -23,17 +23,16 @@ _sched = _ump.schedule
 
 now = 0  # virtual nanoseconds since the scenario started
 NEVER = 1 << 60
-# The program's work counter, where it is, and when the board must look again:
-# [work, file_id * 1_000_000 + line, deadline], the first two written by the
-# instrumented program (irqlab.instrument), read here. Work is in nanoseconds at the
-# profile's reference clock. Only the board reads it as time, and time never runs
-# backwards: a counter that goes down was changed by the program, and the run ends
-# saying so.
+# What the instrumented program (irqlab.instrument) and the board share:
+#   [0] the program's work, in ns at the profile's reference clock (the program adds)
+#   [1] where it is: file_id * 1_000_000 + line (the program writes)
+#   [2] the work count at which its loops must look at the clock (quiet; NEVER once live)
+#   [3] the same less one call, for the fast calls (quiet; -1 once live: the guarded path)
+#   [4] what it adds per pending check it counts from its text (quiet; 0 once live, when
+#       the tick charges each as it comes)
+# Only the board reads [0] as time, and never writes it; time never runs backwards: a
+# count that goes down was changed by the program, and the run ends saying so.
 counter = [0, 0, NEVER, NEVER, 0]
-# counter[3]: the same deadline less one call into the board (the fast paths check it
-# before they charge the call); -1 once live, which sends them to the guarded path.
-# counter[4]: what the program adds per pending check it counts from its own text:
-# the check's cost while quiet, 0 once live (the tick charges each as it comes).
 ops_seen = 0  # the work folded into `now` so far
 frac = 0  # and the remainder of that conversion, in 1/DEN ns
 NUM = 1  # work units to ns: ns = units * NUM / DEN (reference clock / CPU clock)
@@ -41,7 +40,7 @@ DEN = 1
 CALL_UNITS = 0  # a call into the board, in work units
 CHECK_UNITS = 0  # a pending check, in work units (what the tick adds)
 due_units = NEVER  # the work count at which the clock reaches next_due
-stale = False  # the clock moved but by work since due_units was worked out
+stale = False  # the clock moved by other than work since due_units was worked out
 quiet = True  # nothing can interrupt the program: no tick runs (see above)
 quiet_state = [True]  # the same, for the board's closures
 levels = [0] * 64  # pin id -> what Pin.value() reads now (level_of, kept up to date)
