@@ -44,8 +44,8 @@ def _install_sim(cfg, tracer):
     tracer.heap_unlock = _irqmp.heap_unlock
     _irqtrace.guard_all(tracer, _irqmp)
     sys.modules["micropython"] = _irqtrace.public(_irqmp)
-    meter = _irqtrace.meter(_irqsim.counter, _irqsim.catch_up)
-    return _irqmachine, _irqtime, lambda: _irqsim.start(meter)
+    metering = _irqtrace.meter(_irqsim.counter, _irqsim.catch_up)
+    return _irqmachine, _irqtime, lambda: _irqsim.start(metering)
 
 
 def _asker(tracer, fd, max_window):

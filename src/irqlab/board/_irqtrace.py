@@ -370,18 +370,17 @@ def traced_machine(base, tr):
     m.enable_irq = enable_irq
     if tr.hold is not None:
         guard_all(tr, m, (Pin, Timer, IRQ, base.Signal, base._IRQ) + extra)
-        _quiet_pins(tr, Pin, pins, base._fast() + (quiet_value_factory(),))
+        _quiet_pins(tr, Pin, pins, *base._fast())
     return m
 
 
-def _quiet_pins(tr, Pin, pins, board):
+def _quiet_pins(tr, Pin, pins, board, on_live):
     # The sim, while nothing can interrupt the program: Pin.value() and its kin without
     # the guard (no tick runs to break in), until the board goes live and puts the
     # guarded ones back. Same cost, same trace: this is the polling loop's hot path, so
     # the board's side is inlined (_QUIET_VALUE).
-    on_live, make = board[-2:]
     guarded = [(k, Pin.__dict__[k]) for k in ("value", "__call__", "on", "off")]
-    value = make(tr, pins, board[:-2], guarded[0][1], Pin.IN, _NO)
+    value = quiet_value_factory()(tr, pins, board, guarded[0][1], Pin.IN, _NO)
 
     def on(self):
         value(self, 1)
@@ -447,10 +446,10 @@ def quiet_value_factory():
 
 
 def meter(counter, catch_up):
-    # _irq_k(units, checks, value) and _irq_l for the instrumented program (irqlab.instrument): a
-    # metered expression's cost, and a look at the clock, with no branch (a branch would
-    # be a pending check the program does not have). A closure here, so the program
-    # reaching it finds this module's globals, not the simulator's.
+    # _irq_k(units, checks, value) and _irq_l for the instrumented program
+    # (irqlab.instrument): a metered expression's cost, and a look at the clock, with no
+    # branch (a branch would be a pending check the program does not have). A closure
+    # here, so the program reaching it finds this module's globals, not the simulator's.
     def catch():
         catch_up()
 

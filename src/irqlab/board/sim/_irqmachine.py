@@ -8,15 +8,13 @@ _NO = object()  # "argument not given": no *args, so a call allocates nothing
 _C = _P["pin"]
 
 
-def _charge():
-    _sim.call()
-
-
 def _fast():
     # Pin.value's unguarded path while nothing can interrupt (_irqtrace._quiet_pins).
+    # The board's state that path reads, and where it registers what to undo on live().
     s = _sim
-    return (s.counter, s.CALL_UNITS, s.catch_up, s.levels, s.links, s.counters,
-            s.board_write, s.quiet_state, s.on_live)  # fmt: skip
+    state = (s.counter, s.CALL_UNITS, s.catch_up, s.levels, s.links, s.counters,
+             s.board_write, s.quiet_state)  # fmt: skip
+    return state, s.on_live
 
 
 class _IRQ:
@@ -27,7 +25,7 @@ class _IRQ:
         self._pin = pin
 
     def trigger(self, new=_NO):
-        _charge()
+        _sim.call()
         old = self._pin._trigger
         if new is not _NO:
             self._pin._trigger = new
@@ -35,7 +33,7 @@ class _IRQ:
         return old
 
     def __call__(self):
-        _charge()
+        _sim.call()
         if self._pin._handler is not None:
             _sim.enqueue(self._pin._handler, self._pin, self._pin)
 
@@ -72,7 +70,7 @@ class Pin:
             self.init(*args, **kwargs)
 
     def init(self, mode=None, pull=-1, *, value=None, drive=None, hold=None):
-        _charge()
+        _sim.call()
         if mode is not None:
             if mode not in (Pin.IN, Pin.OUT, Pin.OPEN_DRAIN):
                 raise ValueError("invalid pin mode")
@@ -123,7 +121,7 @@ class Pin:
         self.value(0)
 
     def toggle(self):
-        _charge()
+        _sim.call()
         self._write(1 - self.out)
 
     def _write(self, level):
@@ -136,7 +134,7 @@ class Pin:
         # ESP32: irq(handler=None, trigger=3, wake=None); ESP8266: irq(handler=None,
         # trigger=3, hard=False) (ports/*/machine_pin.c). With no argument it changes
         # nothing; with any, it reconfigures, and handler None disables.
-        _charge()
+        _sim.call()
         if self._id in _P["no_irq"]:
             raise OSError("pin does not have IRQ capabilities")
         third = _P["irq_third"]
@@ -253,7 +251,7 @@ class Timer:
         self.due = 0
 
     def __init__(self, id, *args, **kwargs):
-        _charge()
+        _sim.call()
         if not _P["timer_kwargs"] and kwargs:  # py/argcheck.c mp_arg_check_num
             raise TypeError("function doesn't take keyword arguments")
         if not _P["timer_kwargs"] and args:
@@ -273,7 +271,7 @@ class Timer:
         self, *, mode=1, callback=None, period=0xFFFFFFFF, tick_hz=1000, freq=None, hard=False
     ):
         # The port's defaults: a period of 0xffffffff ticks of tick_hz when none is given.
-        _charge()
+        _sim.call()
         self.deinit()
         if hard and not _P["timer_hard"]:
             raise ValueError("hard Timers are not implemented")
@@ -302,7 +300,7 @@ class Timer:
 
     def value(self):
         # ms since the counter was last reloaded (each alarm of a periodic timer)
-        _charge()
+        _sim.call()
         if not _P["timer_value"]:
             raise AttributeError("'Timer' object has no attribute 'value'")
         if not self._set:
@@ -342,7 +340,7 @@ def time_pulse_us(pin, pulse_level, timeout_us=1000000):
     # extmod/machine_pulse.c: wait (up to timeout_us) for the pin to reach pulse_level,
     # then time how long it stays there (up to timeout_us again); -2 if it never came,
     # -1 if it did not end. A C loop: the world moves, no callback runs.
-    _charge()
+    _sim.call()
     pid = _pin_number(pin)
     level = 1 if pulse_level else 0
     timeout = timeout_us * 1000
@@ -355,12 +353,12 @@ def time_pulse_us(pin, pulse_level, timeout_us=1000000):
 
 
 def disable_irq():
-    _charge()
+    _sim.call()
     return _sim.mask()
 
 
 def enable_irq(state):
-    _charge()
+    _sim.call()
     _sim.unmask(state)
 
 
@@ -377,7 +375,7 @@ def lightsleep(ms=None):
 
 
 def freq(*args):
-    _charge()
+    _sim.call()
     if not args:
         return _sim.freq
     if args[0] not in _P["freqs"]:
@@ -399,7 +397,7 @@ for _name, _value in _P["wake"].items():  # machine.SLEEP, machine.DEEPSLEEP
 def reset_cause():
     # ESP32: SOFT_RESET once the board has soft-reset (ports/esp32/modmachine.c
     # machine_deinit sets is_soft_reset); ESP8266: the last hardware reset's reason.
-    _charge()
+    _sim.call()
     return _P["reset"][_P["soft_reset_cause"]]
 
 

@@ -156,14 +156,15 @@ def _gcd(a, b):
     return a
 
 
-def start(meter=None):
-    # The program finds its counter and the board's meter and looks as builtins
-    # (irqlab.instrument). With no meter the program is not instrumented (a board's, on
-    # the virtual board): the tick runs from the start and charges each pending check.
+def start(metering=None):
+    # The program finds its counter, and the board's meter and looks (metering, from
+    # _irqtrace.meter), as builtins (irqlab.instrument). With none the program is not
+    # instrumented (a board's, on the virtual board): the tick runs from the start and
+    # charges each pending check.
     builtins._irq_c = counter
-    builtins._irq_k, builtins._irq_l = meter or (None, None)
+    builtins._irq_k, builtins._irq_l = metering or (None, None)
     _plan()
-    if meter is None:
+    if metering is None:
         live()
 
 
